@@ -1,0 +1,81 @@
+"""Every API failure answers as RFC 9457 problem+json; nothing escapes as HTML or a 500."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from qyzmet.core.errors import Problem, from_problem, problem_response
+
+
+def install_problem_handlers(api: NinjaAPI) -> None:
+    api.add_exception_handler(Problem, _problem)
+    api.add_exception_handler(ValidationError, _validation_error)
+    api.add_exception_handler(AuthenticationError, _authentication_error)
+    api.add_exception_handler(HttpError, _http_error)
+    api.add_exception_handler(Http404, _not_found)
+    api.add_exception_handler(PermissionDenied, _not_found)
+    api.add_exception_handler(RequestDataTooBig, _too_big)
+
+
+def _problem(request: HttpRequest, exc: Exception) -> HttpResponse:
+    assert isinstance(exc, Problem)
+    return from_problem(request, exc)
+
+
+def _validation_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    assert isinstance(exc, ValidationError)
+    errors = [_field_error(error) for error in exc.errors]
+    return problem_response(
+        request,
+        422,
+        "The request does not match the schema: see errors for each field.",
+        title="Invalid request",
+        code="invalid-request",
+        errors=errors,
+    )
+
+
+def _field_error(error: dict[str, Any]) -> dict[str, Any]:
+    location = [str(part) for part in error.get("loc", ())]
+    return {
+        "pointer": "/" + "/".join(location),
+        "detail": str(error.get("msg", "invalid value")),
+        "type": str(error.get("type", "value_error")),
+    }
+
+
+def _authentication_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(
+        request,
+        401,
+        "Log in, or send a valid access token as 'Authorization: Bearer <token>'.",
+        title="Authentication required",
+        code="authentication-required",
+        headers={"WWW-Authenticate": 'Bearer realm="qyzmet"'},
+    )
+
+
+def _http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    assert isinstance(exc, HttpError)
+    if exc.status_code == 400:
+        return problem_response(
+            request, 400, "The request body is not valid JSON.", code="malformed-json"
+        )
+    return problem_response(request, exc.status_code, str(exc))
+
+
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(
+        request, 404, "Nothing here, or nothing you may see.", code="not-found"
+    )
+
+
+def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return problem_response(
+        request, 413, "The request body is larger than this API accepts.", code="too-large"
+    )

@@ -1,0 +1,92 @@
+"""Everything qyzmet reads from the environment, in one place.
+
+Settings are built from these values; nothing else in the code reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+
+class ConfigError(Exception):
+    """The environment describes a configuration qyzmet cannot run with."""
+
+
+@dataclass(frozen=True)
+class Config:
+    home: Path
+    database_url: str
+    secret_key: str
+    debug: bool
+    secure_cookies: bool
+
+
+def load_config(environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    home = Path(env.get("QYZMET_HOME", "var")).resolve()
+    database_url = env.get("QYZMET_DATABASE_URL") or f"sqlite:///{home / 'qyzmet.sqlite3'}"
+    secret_key = env.get("QYZMET_SECRET_KEY") or _stored_secret_key(home)
+    return Config(
+        home=home,
+        database_url=database_url,
+        secret_key=secret_key,
+        debug=_flag(env.get("QYZMET_DEBUG", "0")),
+        # Behind TLS in production; `qyzmet demo` turns it off for plain HTTP on loopback.
+        secure_cookies=_flag(env.get("QYZMET_SECURE_COOKIES", "1")),
+    )
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _stored_secret_key(home: Path) -> str:
+    """Read the secret key kept in QYZMET_HOME, creating it (mode 0600) on first run."""
+    path = home / "secret.key"
+    if path.exists():
+        return path.read_text().strip()
+    home.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(key)
+    return key
+
+
+def database_settings(url: str) -> dict[str, Any]:
+    """Translate ``postgresql://user:pass@host:port/name`` or ``sqlite:///path`` for Django."""
+    parts = urlsplit(url)
+    options = dict(parse_qsl(parts.query))
+    if parts.scheme == "sqlite":
+        path = unquote(parts.path)
+        if path.startswith("//"):  # sqlite:////abs/path
+            path = path[1:]
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": path.lstrip("/") if parts.netloc == "." else path,
+            "OPTIONS": {
+                "transaction_mode": "IMMEDIATE",
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "timeout": 20,
+            },
+        }
+    if parts.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parts.path.lstrip("/")) or "qyzmet",
+            "USER": unquote(parts.username or ""),
+            "PASSWORD": unquote(parts.password or ""),
+            "HOST": parts.hostname or "",
+            "PORT": str(parts.port or ""),
+            "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
+            "CONN_HEALTH_CHECKS": True,
+            "OPTIONS": options,
+        }
+    raise ConfigError(
+        f"QYZMET_DATABASE_URL must start with postgresql:// or sqlite:///, got {parts.scheme!r}"
+    )

@@ -1,0 +1,13 @@
+from django.urls import path
+
+from qyzmet.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_password, name="login"),
+    path("login/code/", views.login_code, name="login-code"),
+    path("logout/", views.logout_view, name="logout"),
+    path("my-data/", views.my_data, name="my-data"),
+]

@@ -1,0 +1,19 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from qyzmet.api.api import api
+from qyzmet.core import views as core_views
+
+urlpatterns = [
+    path("healthz", core_views.healthz, name="healthz"),
+    path("readyz", core_views.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("qyzmet.portal.urls")),
+]
+
+handler400 = "qyzmet.portal.views.bad_request"
+handler403 = "qyzmet.portal.views.permission_denied"
+handler404 = "qyzmet.portal.views.page_not_found"
+handler500 = "qyzmet.portal.views.server_error"
