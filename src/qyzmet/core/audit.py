@@ -15,6 +15,7 @@ import os
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from pathlib import Path
 from typing import Any
 
@@ -56,7 +57,7 @@ def audit_record(
 def entry_digest(entry: AuditEntry) -> str:
     """SHA-256 over the entry's content in a canonical form (its id is bound by the seal)."""
     content = [
-        entry.at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+        entry.at.astimezone(UTC).isoformat(timespec="microseconds"),
         entry.actor,
         entry.action,
         entry.object_type,
@@ -143,7 +144,7 @@ def _seal_statement(seal: AuditSeal) -> bytes:
             seal.entry_count,
             seal.merkle_root,
             seal.previous_digest,
-            seal.sealed_at.astimezone(timezone.UTC).isoformat(timespec="microseconds"),
+            seal.sealed_at.astimezone(UTC).isoformat(timespec="microseconds"),
             seal.key_id,
         ],
         separators=(",", ":"),

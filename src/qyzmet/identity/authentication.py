@@ -1,0 +1,43 @@
+"""How API callers prove who they are: a portal session or a personal access token."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import APIKeyCookie, HttpBearer
+
+from qyzmet.identity.models import Account
+from qyzmet.identity.selectors import Principal, principal_for
+from qyzmet.identity.services import token_authenticate
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer qzt_...`` with a live personal access token."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        found = token_authenticate(token)
+        return principal_for(found.account, found) if found else None
+
+
+class SessionAuth(APIKeyCookie):
+    """The portal's session cookie; unsafe methods also need the CSRF token."""
+
+    param_name = "qyzmet_session"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Principal | None:
+        user = request.user
+        if isinstance(user, Account) and user.is_authenticated and user.is_active:
+            return principal_for(user)
+        return None
+
+
+token_auth = TokenAuth()
+session_auth = SessionAuth()
+ANY_AUTH = [token_auth, session_auth]
+
+
+def principal_of(request: HttpRequest) -> Principal:
+    """The principal an authenticated endpoint was called by."""
+    principal = getattr(request, "auth", None)
+    if not isinstance(principal, Principal):
+        raise TypeError("endpoint is not behind qyzmet authentication")
+    return principal

@@ -1,0 +1,145 @@
+"""Personas every test may use: citizen A and B, officers of agencies X and Y, an
+operator, and anonymous. Agency X (internal affairs) owns the population register;
+agency Y (labour) owns employment and benefits."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyotp
+import pytest
+from django.test import Client
+
+from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole, Person
+from qyzmet.identity.services import (
+    agency_ensure_defaults,
+    citizen_account_create,
+    staff_account_create,
+    token_create,
+)
+from tests import factories
+
+PASSWORD = "correct horse battery staple"
+AGENCY_X = "internal-affairs"
+AGENCY_Y = "labour"
+
+
+@pytest.fixture(autouse=True)
+def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> Iterator[Path]:
+    """Keys and files of each test session live in a temporary QYZMET_HOME."""
+    home = tmp_path_factory.getbasetemp() / "qyzmet-home"
+    home.mkdir(exist_ok=True)
+    settings.QYZMET_HOME = home  # type: ignore[attr-defined]
+    yield home
+
+
+@dataclass
+class Persona:
+    name: str
+    account: Account | None
+    client: Client
+    person: Person | None = None
+
+    def token(self, *scopes: str) -> str:
+        """A fresh access token of this persona's account with the given scopes."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        assert self.account is not None
+        issued = token_create(
+            account=self.account,
+            name="test",
+            scopes=list(scopes),
+            expires_at=timezone.now() + timedelta(days=1),
+        )
+        return issued.secret
+
+    def totp(self) -> str:
+        assert self.account is not None
+        return pyotp.TOTP(self.account.totp_secret).now()
+
+
+def _logged_in(account: Account) -> Client:
+    client = Client()
+    client.force_login(account)
+    return client
+
+
+@pytest.fixture
+def agencies(db: None) -> dict[str, Agency]:
+    return {agency.code: agency for agency in agency_ensure_defaults()}
+
+
+@pytest.fixture
+def citizen_a(db: None) -> Persona:
+    home = factories.address()
+    subject = factories.person(surname="Abenov", given_name="Nurlan", address_unit=home)
+    account = citizen_account_create(iin=subject.iin, password=PASSWORD)
+    return Persona("citizen A", account, _logged_in(account), subject)
+
+
+@pytest.fixture
+def citizen_b(db: None) -> Persona:
+    subject = factories.person(surname="Bekova", given_name="Aigerim", sex="F")
+    account = citizen_account_create(iin=subject.iin, password=PASSWORD)
+    return Persona("citizen B", account, _logged_in(account), subject)
+
+
+def _officer(agency: Agency, username: str) -> Persona:
+    account = staff_account_create(
+        username=username,
+        password=PASSWORD,
+        kind=AccountKind.OFFICER,
+        display_name=f"Officer of {agency.code}",
+        agency=agency,
+        roles=(OfficerRole.REVIEWER,),
+    )
+    return Persona(f"officer of {agency.code}", account, _logged_in(account))
+
+
+@pytest.fixture
+def officer_x(agencies: dict[str, Agency]) -> Persona:
+    return _officer(agencies[AGENCY_X], "officer.x")
+
+
+@pytest.fixture
+def officer_y(agencies: dict[str, Agency]) -> Persona:
+    return _officer(agencies[AGENCY_Y], "officer.y")
+
+
+@pytest.fixture
+def operator(db: None) -> Persona:
+    account = staff_account_create(
+        username="operator",
+        password=PASSWORD,
+        kind=AccountKind.OPERATOR,
+        display_name="Platform operator",
+    )
+    return Persona("operator", account, _logged_in(account))
+
+
+@pytest.fixture
+def anonymous() -> Persona:
+    return Persona("anonymous", None, Client())
+
+
+@pytest.fixture
+def personas(
+    citizen_a: Persona,
+    citizen_b: Persona,
+    officer_x: Persona,
+    officer_y: Persona,
+    operator: Persona,
+    anonymous: Persona,
+) -> dict[str, Persona]:
+    return {
+        "citizen_a": citizen_a,
+        "citizen_b": citizen_b,
+        "officer_x": officer_x,
+        "officer_y": officer_y,
+        "operator": operator,
+        "anonymous": anonymous,
+    }
