@@ -32,7 +32,7 @@ def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> 
     home = tmp_path_factory.getbasetemp() / "qyzmet-home"
     home.mkdir(exist_ok=True)
     settings.QYZMET_HOME = home  # type: ignore[attr-defined]
-    yield home
+    return home
 
 
 @dataclass

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "qyzmet.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -104,6 +105,12 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = QYZMET_HOME / "static"
+# Static files are served by the application itself (WhiteNoise), straight from the apps.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# How often the worker seals new audit entries, in seconds.
+AUDIT_SEAL_INTERVAL = 10
 
 TASKS = {
     "default": {

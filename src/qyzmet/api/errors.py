@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
@@ -13,22 +14,24 @@ from qyzmet.core.errors import Problem, from_problem, problem_response
 
 
 def install_problem_handlers(api: NinjaAPI) -> None:
-    api.add_exception_handler(Problem, _problem)
-    api.add_exception_handler(ValidationError, _validation_error)
-    api.add_exception_handler(AuthenticationError, _authentication_error)
-    api.add_exception_handler(HttpError, _http_error)
-    api.add_exception_handler(Http404, _not_found)
-    api.add_exception_handler(PermissionDenied, _not_found)
-    api.add_exception_handler(RequestDataTooBig, _too_big)
+    handlers: list[tuple[type[Exception], Callable[[HttpRequest, Any], HttpResponse]]] = [
+        (Problem, _problem),
+        (ValidationError, _validation_error),
+        (AuthenticationError, _authentication_error),
+        (HttpError, _http_error),
+        (Http404, _not_found),
+        (PermissionDenied, _not_found),
+        (RequestDataTooBig, _too_big),
+    ]
+    for exception, handler in handlers:
+        api.add_exception_handler(exception, handler)
 
 
-def _problem(request: HttpRequest, exc: Exception) -> HttpResponse:
-    assert isinstance(exc, Problem)
+def _problem(request: HttpRequest, exc: Problem) -> HttpResponse:
     return from_problem(request, exc)
 
 
-def _validation_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    assert isinstance(exc, ValidationError)
+def _validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [_field_error(error) for error in exc.errors]
     return problem_response(
         request,
@@ -49,7 +52,7 @@ def _field_error(error: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _authentication_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return problem_response(
         request,
         401,
@@ -60,22 +63,20 @@ def _authentication_error(request: HttpRequest, exc: Exception) -> HttpResponse:
     )
 
 
-def _http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    assert isinstance(exc, HttpError)
-    if exc.status_code == 400:
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    status = exc.status_code
+    if status == 400:
         return problem_response(
             request, 400, "The request body is not valid JSON.", code="malformed-json"
         )
-    return problem_response(request, exc.status_code, str(exc))
+    return problem_response(request, status, str(exc))
 
 
-def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
-    return problem_response(
-        request, 404, "Nothing here, or nothing you may see.", code="not-found"
-    )
+def _not_found(request: HttpRequest, exc: Http404 | PermissionDenied) -> HttpResponse:
+    return problem_response(request, 404, "Nothing here, or nothing you may see.", code="not-found")
 
 
-def _too_big(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return problem_response(
         request, 413, "The request body is larger than this API accepts.", code="too-large"
     )

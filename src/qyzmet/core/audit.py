@@ -224,9 +224,7 @@ def _check_seal(
 
 def _check_sealed_entries(seal: AuditSeal) -> Iterator[Finding]:
     leaves = bytes(seal.leaves)
-    sealed = dict(
-        _LEAF.unpack_from(leaves, offset) for offset in range(0, len(leaves), _LEAF.size)
-    )
+    sealed = dict(_LEAF.unpack_from(leaves, offset) for offset in range(0, len(leaves), _LEAF.size))
     present = AuditEntry.objects.filter(
         id__gt=seal.after_entry_id, id__lte=seal.last_entry_id
     ).order_by("id")
@@ -266,4 +264,3 @@ def _seal_key() -> Ed25519PrivateKey:
 def _key_id(public_key: Ed25519PublicKey) -> str:
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
-

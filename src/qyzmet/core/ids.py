@@ -23,12 +23,12 @@ class RandomUUID(models.Func):
 
     def as_sqlite(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra_context: Any
-    ) -> tuple[str, list[Any]]:
+    ) -> tuple[str, tuple[str | int, ...]]:
         # Django stores UUIDs on SQLite as 32 hex characters.
-        return "lower(hex(randomblob(16)))", []
+        return "lower(hex(randomblob(16)))", ()
 
 
-def PublicIdField() -> models.UUIDField:  # noqa: N802 - reads as a field class at call sites
+def PublicIdField() -> models.UUIDField[Any, Any]:  # noqa: N802 - reads as a field class at call sites
     """The ``public_id`` column every externally visible model carries."""
     return models.UUIDField(
         default=uuid.uuid4, db_default=RandomUUID(), unique=True, editable=False

@@ -63,9 +63,7 @@ class IinOut(Schema):
     sex: str
 
 
-@router.get(
-    "/iin/{iin}", response=IinOut, auth=ANY_AUTH, summary="Check an IIN and decode it"
-)
+@router.get("/iin/{iin}", response=IinOut, auth=ANY_AUTH, summary="Check an IIN and decode it")
 def iin_check(request: HttpRequest, iin: str) -> IinOut:
     """Validates the check digit and returns the birth date and sex the number encodes.
 
@@ -117,9 +115,7 @@ def tokens_list(request: HttpRequest) -> list[TokenOut]:
     return [_token_out(t) for t in selectors.tokens_of(principal_of(request).account)]
 
 
-@router.post(
-    "/tokens", response={201: TokenCreatedOut}, auth=session_auth, summary="Issue a token"
-)
+@router.post("/tokens", response={201: TokenCreatedOut}, auth=session_auth, summary="Issue a token")
 def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, TokenCreatedOut]:
     issued = token_create(
         account=principal_of(request).account,
@@ -131,9 +127,7 @@ def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, To
     return 201, TokenCreatedOut(**out.model_dump(), secret=issued.secret)
 
 
-@router.delete(
-    "/tokens/{token_id}", response=TokenOut, auth=session_auth, summary="Revoke a token"
-)
+@router.delete("/tokens/{token_id}", response=TokenOut, auth=session_auth, summary="Revoke a token")
 def tokens_revoke(request: HttpRequest, token_id: UUID) -> TokenOut:
     account = principal_of(request).account
     token = selectors.token_of(account, str(token_id))

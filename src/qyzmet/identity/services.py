@@ -29,7 +29,7 @@ from qyzmet.identity.national_ids import InvalidNumber, bin_validate, iin_parse
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
-TOKEN_PREFIX = "qzt_"
+TOKEN_PREFIX = "qzt_"  # noqa: S105 - a label, not a secret
 TOKEN_MAX_LIFETIME = timedelta(days=365)
 
 # What an access token may be allowed to do. Later domains add their scopes here.
@@ -102,6 +102,8 @@ def staff_account_create(
     """An officer (member of an agency, with roles) or an operator; both need a second factor."""
     if kind == AccountKind.OFFICER and (agency is None or not roles):
         raise Problem(422, "An officer belongs to an agency and has at least one role.")
+    if kind != AccountKind.OFFICER and (agency is not None or roles):
+        raise Problem(422, "Only officers belong to an agency.")
     account = Account(
         username=username,
         kind=kind,
@@ -112,9 +114,9 @@ def staff_account_create(
     )
     account.set_password(password)
     account.save(force_insert=True)
-    for role in roles:
-        assert agency is not None
-        Membership.objects.create(account=account, agency=agency, role=role)
+    if agency is not None:
+        for role in roles:
+            Membership.objects.create(account=account, agency=agency, role=role)
     audit_record(
         actor=actor_of(actor), action="account.create", object_type="account",
         object_id=str(account.public_id),
@@ -263,4 +265,3 @@ def organisation_validate_bin(value: str) -> str:
         return bin_validate(value)
     except InvalidNumber as error:
         raise Problem(422, str(error), code="invalid-bin") from None
-

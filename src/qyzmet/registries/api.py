@@ -115,12 +115,8 @@ class PersonQuery(Schema):
     )
 
 
-@router.get(
-    "/population/persons/{iin}", response=PersonOut, summary="A person's population record"
-)
-def population_person(
-    request: HttpRequest, iin: str, query: Query[PersonQuery]
-) -> PersonOut:
+@router.get("/population/persons/{iin}", response=PersonOut, summary="A person's population record")
+def population_person(request: HttpRequest, iin: str, query: Query[PersonQuery]) -> PersonOut:
     person = selectors.person_get_for(
         principal_of(request), iin=_checked_iin(iin), registry="population"
     )
@@ -174,9 +170,7 @@ class PersonFoundOut(Schema):
     birth_date: date
 
 
-@router.post(
-    "/population/search", response=list[PersonFoundOut], summary="Search the population"
-)
+@router.post("/population/search", response=list[PersonFoundOut], summary="Search the population")
 def population_search(request: HttpRequest, payload: PersonSearchIn) -> list[PersonFoundOut]:
     if not (payload.surname or payload.given_name or payload.birth_date):
         raise Problem(422, "Give at least one of surname, given_name or birth_date.")
@@ -301,9 +295,7 @@ def _vehicle_out(vehicle: m.Vehicle) -> VehicleOut:
     )
 
 
-@router.get(
-    "/vehicles/persons/{iin}", response=list[VehicleOut], summary="Vehicles a person owns"
-)
+@router.get("/vehicles/persons/{iin}", response=list[VehicleOut], summary="Vehicles a person owns")
 def vehicles_of_person(request: HttpRequest, iin: str) -> list[VehicleOut]:
     person = selectors.person_get_for(
         principal_of(request), iin=_checked_iin(iin), registry="vehicles"
@@ -328,7 +320,7 @@ class LegalEntityOut(Schema):
 
 
 @router.get("/legal-entities/{bin}", response=LegalEntityOut, summary="A legal entity by BIN")
-def legal_entity(request: HttpRequest, bin: str) -> LegalEntityOut:  # noqa: A002 - the path name
+def legal_entity(request: HttpRequest, bin: str) -> LegalEntityOut:
     record = selectors.legal_entity_get(principal_of(request), _checked_bin(bin))
     return LegalEntityOut(
         bin=record.organisation.bin,

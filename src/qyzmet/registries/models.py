@@ -118,7 +118,7 @@ class RealEstateObject(Record):
     cadastral_number = models.CharField(max_length=20, unique=True)
     kind = models.CharField(max_length=12, choices=PropertyKind.choices)
     address = models.ForeignKey(AddressUnit, on_delete=models.PROTECT)
-    area_dm2 = models.PositiveIntegerField(help_text="area in square decimetres (m² × 100)")
+    area_dm2 = models.PositiveIntegerField(help_text="area in square decimetres (m² x 100)")
 
     class Meta:
         verbose_name = _("real estate object")

@@ -179,9 +179,10 @@ def estate_get(principal: Principal, cadastral_number: str) -> m.RealEstateObjec
     found = estate.first()
     if found is None:
         raise Http404
-    own = principal.person_id is not None and found.owners.filter(
-        owner_person_id=principal.person_id
-    ).exists()
+    own = (
+        principal.person_id is not None
+        and found.owners.filter(owner_person_id=principal.person_id).exists()
+    )
     if can_read_registry(principal, "real-estate") or own:
         return found
     raise Http404
@@ -204,7 +205,9 @@ class Dossier:
 def dossier_of(person: Person) -> Dossier:
     return Dossier(
         person=person,
-        population=m.PopulationRecord.objects.select_related("address").filter(person=person).first(),
+        population=m.PopulationRecord.objects.select_related("address")
+        .filter(person=person)
+        .first(),
         family=family_links_of(person),
         estates=estates_owned_by(person),
         vehicles=vehicles_owned_by(person),

@@ -45,7 +45,7 @@ def record_revise(*, record: R, changes: dict[str, Any], reason: str, actor: str
     The record is locked for the duration, so two revisions never lose each other.
     """
     model = type(record)
-    locked = model.objects.select_for_update().get(pk=record.pk)  # type: ignore[attr-defined]
+    locked: R = model._default_manager.select_for_update().get(pk=record.pk)
     unknown = set(changes) - {f.attname for f in model._meta.concrete_fields} | (
         set(changes) & _UNVERSIONED
     )

@@ -1,0 +1,69 @@
+"""The ``qyzmet`` command.
+
+Every subcommand is a Django management command, so ``qyzmet X`` and ``qyzmet manage X``
+behave the same and the commands can be called from tests with ``call_command``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """usage: qyzmet COMMAND [options]
+
+  demo [--port 8000] [--persons 10000] [--reset]
+                        run the whole platform with a synthetic population
+  serve [--host H] [--port P] [--threads N]
+                        serve the portal and API (no background work)
+  worker                run background tasks and seal the audit trail
+  migrate               create or update the database schema
+  doctor                check database, migrations, worker and keys
+  registry generate --persons N [--seed S]
+                        generate a synthetic population into the registries
+  audit verify          check the audit trail; names any tampered entry
+  audit seal            seal the audit entries written since the last seal
+  manage ARGS...        any Django management command
+
+Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
+QYZMET_SECRET_KEY, QYZMET_DEBUG (see docs/operations.md).
+"""
+
+# `qyzmet <group> <verb>` → management command `<group>_<verb>`.
+GROUPS = {"registry": {"generate"}, "audit": {"verify", "seal"}}
+SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
+
+
+def django_argv(argv: list[str]) -> list[str] | None:
+    """The management-command argv for a qyzmet argv; None when it is not a command."""
+    if not argv:
+        return None
+    command, rest = argv[0], argv[1:]
+    if command == "manage":
+        return rest or ["help"]
+    if command in SINGLE:
+        return [command, *rest]
+    verbs = GROUPS.get(command)
+    if verbs and rest and rest[0] in verbs:
+        return [f"{command}_{rest[0]}", *rest[1:]]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else argv
+    translated = django_argv(args)
+    if translated is None:
+        stream = sys.stdout if args[:1] in (["-h"], ["--help"], ["help"]) else sys.stderr
+        stream.write(USAGE)
+        return 0 if stream is sys.stdout else 2
+    if translated[0] == "demo":
+        # The demo serves plain HTTP on loopback, where Secure cookies would not be sent.
+        os.environ.setdefault("QYZMET_SECURE_COOKIES", "0")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qyzmet.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["qyzmet", *translated])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,47 @@
+"""Background work: the task queue worker and the periodic audit sealer."""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from django.conf import settings
+from django.db import DatabaseError, close_old_connections, connections
+from django_tasks_db.management.commands.db_worker import Worker
+
+from qyzmet.core.audit import audit_seal_pending
+
+logger = logging.getLogger("qyzmet.worker")
+
+
+def task_worker(worker_id: str) -> Worker:
+    """A worker for every queue of the default task backend, polling once a second."""
+    return Worker(
+        queue_names=["*"],
+        interval=1.0,
+        batch=False,
+        backend_name="default",
+        startup_delay=True,
+        max_tasks=None,
+        worker_id=worker_id,
+        excluded_queue_names=[],
+    )
+
+
+def seal_periodically(stop: threading.Event) -> None:
+    """Seal new audit entries every AUDIT_SEAL_INTERVAL seconds until ``stop`` is set."""
+    while not stop.wait(settings.AUDIT_SEAL_INTERVAL):
+        try:
+            close_old_connections()
+            while audit_seal_pending() is not None:
+                pass
+        except DatabaseError:
+            logger.exception("audit sealing failed; will try again")
+    connections.close_all()
+
+
+def start_sealer() -> tuple[threading.Thread, threading.Event]:
+    stop = threading.Event()
+    thread = threading.Thread(target=seal_periodically, args=(stop,), name="audit-sealer")
+    thread.start()
+    return thread, stop

@@ -1,0 +1,154 @@
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Any
+
+import pyotp
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from waitress.server import create_server
+
+from qyzmet.core.worker import start_sealer, task_worker
+from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
+from qyzmet.identity.services import (
+    agency_ensure_defaults,
+    citizen_account_create,
+    staff_account_create,
+)
+from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
+from qyzmet.wsgi import application
+
+CITIZEN_PASSWORD = "demo-citizen"  # noqa: S105 - published demo logins on loopback only
+STAFF_PASSWORD = "demo-staff"  # noqa: S105
+DEMO_OFFICERS = (("officer.mvd", "internal-affairs"), ("officer.labour", "labour"))
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the whole platform on 127.0.0.1 with a synthetic population: migrate, generate, "
+        "create demo accounts, then serve the portal and run the worker. Ctrl-C stops it."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--persons", type=int, default=10_000)
+        parser.add_argument("--seed", type=int, default=1)
+        parser.add_argument("--reset", action="store_true", help="erase all data first")
+        parser.add_argument("--no-serve", action="store_true", help="prepare everything, then exit")
+
+    def handle(
+        self,
+        *args: Any,
+        port: int,
+        persons: int,
+        seed: int,
+        reset: bool,
+        no_serve: bool,
+        **options: Any,
+    ) -> None:
+        call_command("migrate", verbosity=0, interactive=False)
+        if reset:
+            self.stdout.write("erasing all data (--reset)")
+            call_command("flush", verbosity=0, interactive=False)
+        agencies = {agency.code: agency for agency in agency_ensure_defaults()}
+        if not PopulationRecord.objects.exists():
+            self.stdout.write(f"generating {persons:,} synthetic people (seed {seed})")
+            call_command("registry_generate", persons=persons, seed=seed)
+        logins = demo_accounts_ensure(agencies)
+        if no_serve:
+            self._print_logins(None, logins)
+            return
+        self._serve(port, logins)
+
+    def _serve(self, port: int, logins: list[str]) -> None:
+        server = create_server(application, host="127.0.0.1", port=port, threads=8)
+        sealer, stop_sealer = start_sealer()
+        worker = task_worker("demo")
+        worker_thread = threading.Thread(target=worker.run, name="task-worker")
+        worker_thread.start()
+        self._print_logins(port, logins)
+        try:
+            server.run()
+        except KeyboardInterrupt:
+            self.stdout.write("\nstopping…")
+        finally:
+            server.close()
+            worker.running = False
+            stop_sealer.set()
+            worker_thread.join()
+            sealer.join()
+            self.stdout.write("stopped")
+
+    def _print_logins(self, port: int | None, logins: list[str]) -> None:
+        if port is not None:
+            base = f"http://127.0.0.1:{port}"
+            self.stdout.write(
+                f"\nqyzmet demo is running\n  portal   {base}/\n  my data  {base}/my-data/\n"
+                f"  API      {base}/api/v1/docs\n  admin    {base}/admin/\n"
+            )
+        self.stdout.write("demo logins:")
+        for line in logins:
+            self.stdout.write(f"  {line}")
+        if port is not None:
+            self.stdout.write("press Ctrl-C to stop")
+
+
+@transaction.atomic
+def demo_accounts_ensure(agencies: dict[str, Agency]) -> list[str]:
+    """Create the demo accounts that do not exist yet; return how to log in with each."""
+    lines = []
+    citizen = Account.objects.filter(kind=AccountKind.CITIZEN).order_by("pk").first()
+    if citizen is None:
+        record = demo_citizen_record()
+        citizen = citizen_account_create(iin=record.person.iin, password=CITIZEN_PASSWORD)
+    lines.append(f"citizen   login {citizen.username}  password {CITIZEN_PASSWORD}")
+    for username, agency_code in DEMO_OFFICERS:
+        officer = Account.objects.filter(username=username).first() or staff_account_create(
+            username=username,
+            password=STAFF_PASSWORD,
+            kind=AccountKind.OFFICER,
+            display_name=f"Demo officer, {agencies[agency_code].name_en}",
+            agency=agencies[agency_code],
+            roles=(OfficerRole.REVIEWER, OfficerRole.REGISTRAR),
+        )
+        lines.append(_staff_line(officer))
+    operator = Account.objects.filter(username="operator").first() or staff_account_create(
+        username="operator",
+        password=STAFF_PASSWORD,
+        kind=AccountKind.OPERATOR,
+        display_name="Demo operator",
+    )
+    lines.append(_staff_line(operator))
+    return lines
+
+
+def _staff_line(account: Account) -> str:
+    uri = pyotp.TOTP(account.totp_secret).provisioning_uri(
+        name=account.username, issuer_name="qyzmet demo"
+    )
+    return (
+        f"{account.kind:<9} login {account.username}  password {STAFF_PASSWORD}  "
+        f"one-time code: `qyzmet manage demo_code {account.username}` (or add {uri})"
+    )
+
+
+def demo_citizen_record() -> PopulationRecord:
+    """A living working-age adult with a job and a family, so "My data" has something to show."""
+    today = timezone.localdate()
+    adults = PopulationRecord.objects.select_related("person").filter(
+        death_date__isnull=True,
+        birth_date__lte=date(today.year - 30, 1, 1),
+        birth_date__gte=date(today.year - 45, 1, 1),
+    )
+    rich = adults.filter(
+        Exists(Employment.objects.filter(person=OuterRef("person"))),
+        Exists(FamilyLink.objects.filter(relative=OuterRef("person"))),
+    ).order_by("person__iin")
+    record = rich.first() or adults.order_by("person__iin").first()
+    if record is None:
+        raise LookupError("the population has no adult of working age")
+    return record
