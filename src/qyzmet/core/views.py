@@ -16,6 +16,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
+_migrations_applied = False
+
+
+def _unapplied_migrations() -> int:
+    """Unapplied migrations; once all are applied the answer is remembered (they stay so)."""
+    global _migrations_applied  # a process-wide memo
+    if _migrations_applied:
+        return 0
+    executor = MigrationExecutor(connection)
+    unapplied = len(executor.migration_plan(executor.loader.graph.leaf_nodes()))
+    _migrations_applied = unapplied == 0
+    return unapplied
+
+
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
@@ -25,9 +39,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
-        executor = MigrationExecutor(connection)
-        plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-        checks["migrations"] = "ok" if not plan else f"{len(plan)} unapplied"
+        unapplied = _unapplied_migrations()
+        checks["migrations"] = "ok" if not unapplied else f"{unapplied} unapplied"
     except DatabaseError:
         checks["database"] = "unreachable"
     ready = all(value == "ok" for value in checks.values()) and "migrations" in checks
