@@ -4,7 +4,6 @@ agency Y (labour) owns employment and benefits."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ AGENCY_Y = "labour"
 
 
 @pytest.fixture(autouse=True)
-def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> Iterator[Path]:
+def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> Path:
     """Keys and files of each test session live in a temporary QYZMET_HOME."""
     home = tmp_path_factory.getbasetemp() / "qyzmet-home"
     home.mkdir(exist_ok=True)

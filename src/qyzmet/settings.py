@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
 from qyzmet.config import database_settings, load_config
+
+django_stubs_ext.monkeypatch()  # lets generic classes such as ModelAdmin[...] be subscripted
 
 CONFIG = load_config()
 
@@ -88,6 +91,7 @@ SESSION_COOKIE_NAME = "qyzmet_session"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_NAME = "qyzmet_csrf"
+CSRF_FAILURE_VIEW = "qyzmet.portal.views.csrf_failure"
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = CONFIG.secure_cookies
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -104,8 +108,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = QYZMET_HOME / "static"
-# Static files are served by the application itself (WhiteNoise), straight from the apps.
+# Static files are served by the application itself (WhiteNoise), straight from the apps,
+# so there is no STATIC_ROOT to collect into.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 

@@ -167,8 +167,11 @@ def _login_failed(account: Account, now: datetime) -> None:
 
 def login_check_code(*, account: Account, code: str) -> None:
     """Accept a TOTP code once: a code already used, or an older one, is refused."""
-    totp = pyotp.TOTP(account.totp_secret)
     now = timezone.now()
+    account.refresh_from_db(fields=["locked_until"])
+    if account.locked_until and account.locked_until > now:
+        raise LoginRefused("locked")
+    totp = pyotp.TOTP(account.totp_secret)
     for drift in (0, -1, 1):  # one 30-second step either side for clock skew
         step = int(now.timestamp()) // totp.interval + drift
         if hmac.compare_digest(totp.generate_otp(step), code.strip()):

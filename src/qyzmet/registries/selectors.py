@@ -82,8 +82,14 @@ def population_search(
     return list(records.order_by("person__iin")[:limit])
 
 
+# Region, district, settlement, street, building, flat: a flat has five ancestors.
+_ANCESTORS = "parent__parent__parent__parent__parent"
+
+
 def address_path(unit: m.AddressUnit | None) -> list[m.AddressUnit]:
-    """From region down to the unit itself."""
+    """From region down to the unit itself, read in one query."""
+    if unit is not None:
+        unit = m.AddressUnit.objects.select_related(_ANCESTORS).get(pk=unit.pk)
     path: list[m.AddressUnit] = []
     seen: set[int] = set()
     while unit is not None and unit.pk not in seen:
@@ -110,7 +116,9 @@ def address_get(principal: Principal, code: int) -> m.AddressUnit:
 def family_links_of(person: Person) -> list[m.FamilyLink]:
     """Links where the person is the child/spouse, and where they are the parent/spouse."""
     return list(
-        m.FamilyLink.objects.select_related("person", "relative")
+        m.FamilyLink.objects.select_related(
+            "person", "relative", "person__population", "relative__population"
+        )
         .filter(Q(person=person) | Q(relative=person))
         .order_by("since", "pk")
     )
@@ -137,7 +145,7 @@ def employments_of(person: Person) -> list[m.Employment]:
 
 
 def incomes_of(person: Person, *, since: date | None = None) -> list[m.Income]:
-    incomes = m.Income.objects.select_related("payer").filter(person=person)
+    incomes = m.Income.objects.select_related("payer", "payer__legal_entity").filter(person=person)
     if since:
         incomes = incomes.filter(period__gte=since)
     return list(incomes.order_by("-period", "pk"))
@@ -161,6 +169,9 @@ def legal_entity_get(principal: Principal, bin_: str) -> m.LegalEntityRecord:
 
 
 def vehicle_get(principal: Principal, vin: str) -> m.Vehicle:
+    """The vehicle if the principal may read the register, or owns it (and may read registries)."""
+    if not principal.allows(READ_SCOPE):
+        raise Http404
     vehicle = m.Vehicle.objects.select_related("owner_person", "owner_organisation")
     found = vehicle.filter(vin=vin).first()
     if found is None:
@@ -173,6 +184,9 @@ def vehicle_get(principal: Principal, vin: str) -> m.Vehicle:
 
 
 def estate_get(principal: Principal, cadastral_number: str) -> m.RealEstateObject:
+    """The object if the principal may read the register, or owns a share of it now."""
+    if not principal.allows(READ_SCOPE):
+        raise Http404
     estate = m.RealEstateObject.objects.select_related("address").filter(
         cadastral_number=cadastral_number
     )
@@ -181,7 +195,7 @@ def estate_get(principal: Principal, cadastral_number: str) -> m.RealEstateObjec
         raise Http404
     own = (
         principal.person_id is not None
-        and found.owners.filter(owner_person_id=principal.person_id).exists()
+        and found.owners.filter(owner_person_id=principal.person_id, until__isnull=True).exists()
     )
     if can_read_registry(principal, "real-estate") or own:
         return found

@@ -1,0 +1,102 @@
+"""Dates, numbers, money and areas as people read them in each portal language.
+
+Django ships no format module for Kazakh and only some Kazakh month names, so the
+portal formats these itself. Separators are locale data and live here; every word and
+word order comes from our own catalogue (``qyzmet/locale``) so translators own them.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext, pgettext, pgettext_lazy
+
+# (thousands separator, decimal separator); kk and ru group with a no-break space.
+_SEPARATORS: dict[str, tuple[str, str]] = {
+    "kk": ("\u00a0", ","),
+    "ru": ("\u00a0", ","),
+    "en": (",", "."),
+}
+
+# The month as it stands inside a full date: Russian needs the genitive case there.
+_MONTHS_IN_DATE: tuple[Promise, ...] = (
+    pgettext_lazy("month inside a full date", "January"),
+    pgettext_lazy("month inside a full date", "February"),
+    pgettext_lazy("month inside a full date", "March"),
+    pgettext_lazy("month inside a full date", "April"),
+    pgettext_lazy("month inside a full date", "May"),
+    pgettext_lazy("month inside a full date", "June"),
+    pgettext_lazy("month inside a full date", "July"),
+    pgettext_lazy("month inside a full date", "August"),
+    pgettext_lazy("month inside a full date", "September"),
+    pgettext_lazy("month inside a full date", "October"),
+    pgettext_lazy("month inside a full date", "November"),
+    pgettext_lazy("month inside a full date", "December"),
+)
+
+# The month on its own, as in "October 2026" (nominative in Russian).
+_MONTHS_ALONE: tuple[Promise, ...] = (
+    pgettext_lazy("month standing alone", "January"),
+    pgettext_lazy("month standing alone", "February"),
+    pgettext_lazy("month standing alone", "March"),
+    pgettext_lazy("month standing alone", "April"),
+    pgettext_lazy("month standing alone", "May"),
+    pgettext_lazy("month standing alone", "June"),
+    pgettext_lazy("month standing alone", "July"),
+    pgettext_lazy("month standing alone", "August"),
+    pgettext_lazy("month standing alone", "September"),
+    pgettext_lazy("month standing alone", "October"),
+    pgettext_lazy("month standing alone", "November"),
+    pgettext_lazy("month standing alone", "December"),
+)
+
+
+def _separators(language: str) -> tuple[str, str]:
+    return _SEPARATORS.get(language, _SEPARATORS["en"])
+
+
+def integer(value: int, language: str) -> str:
+    """An integer with the language's thousands separator: 1 234 567 / 1,234,567."""
+    thousands, _ = _separators(language)
+    return f"{value:,}".replace(",", thousands)
+
+
+def decimal(minor_units: int, language: str, *, places: int = 2) -> str:
+    """A fixed-point amount held as an integer count of 1/10**places units."""
+    _, point = _separators(language)
+    sign = "-" if minor_units < 0 else ""
+    whole, fraction = divmod(abs(minor_units), 10**places)
+    return f"{sign}{integer(whole, language)}{point}{fraction:0{places}d}"
+
+
+def money(amount: int, currency: str, language: str) -> str:
+    """Money held in minor units (tiyn for KZT), e.g. ``450 000,00 ₸`` or ``450,000.00 KZT``."""
+    with translation.override(language):
+        symbol = pgettext("currency symbol", "KZT") if currency == "KZT" else currency
+        return gettext("{amount} {currency}").format(
+            amount=decimal(amount, language), currency=symbol
+        )
+
+
+def area(square_decimetres: int, language: str) -> str:
+    """A floor or land area held in dm², shown in m² with two decimals."""
+    with translation.override(language):
+        return gettext("{area} m²").format(area=decimal(square_decimetres, language))
+
+
+def long_date(value: date, language: str) -> str:
+    """A date written out, "17 May 1990" in English; the catalogue orders it per language."""
+    with translation.override(language):
+        return pgettext("full date; keep the placeholders", "{day} {month} {year}").format(
+            day=value.day, month=_MONTHS_IN_DATE[value.month - 1], year=value.year
+        )
+
+
+def month_year(value: date, language: str) -> str:
+    """A month of a year, as income periods are shown: "October 2026" in English."""
+    with translation.override(language):
+        return pgettext("month and year; keep the placeholders", "{month} {year}").format(
+            month=_MONTHS_ALONE[value.month - 1], year=value.year
+        )
