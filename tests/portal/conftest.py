@@ -1,8 +1,6 @@
 """Registry records for the portal's personas: citizen A has something in every registry,
 citizen B has records of their own that must never show on A's pages."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian test data is Cyrillic on purpose
-
 from __future__ import annotations
 
 from dataclasses import dataclass

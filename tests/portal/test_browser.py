@@ -1,7 +1,5 @@
 """A citizen in a real browser: logs in through the form, reads My data, switches kk -> ru -> en."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian expectations are Cyrillic on purpose
-
 from __future__ import annotations
 
 import os

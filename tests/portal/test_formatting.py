@@ -1,7 +1,5 @@
 """Numbers, money, areas and dates as each language writes them."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian expectations are Cyrillic on purpose
-
 from __future__ import annotations
 
 from datetime import date

@@ -1,7 +1,5 @@
 """Languages: the switch, the html lang attribute, error pages, and complete catalogues."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian expectations are Cyrillic on purpose
-
 from __future__ import annotations
 
 import ast

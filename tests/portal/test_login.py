@@ -1,7 +1,5 @@
 """Login in two steps: a password for everyone, then a one-time code for staff."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian expectations are Cyrillic on purpose
-
 from __future__ import annotations
 
 import html

@@ -1,7 +1,5 @@
 """My data: the citizen's own registry records, in their language, and no one else's."""
 
-# ruff: noqa: RUF001 - Kazakh and Russian expectations are Cyrillic on purpose
-
 from __future__ import annotations
 
 import html

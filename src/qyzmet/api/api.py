@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 
-from qyzmet.api.errors import install_problem_handlers
+from qyzmet.api.errors import install_problem_handlers, problem_for_wrong_method
 from qyzmet.core.errors import PROBLEM_CONTENT_TYPE
 
 PROBLEM_SCHEMA: dict[str, Any] = {
@@ -44,6 +45,11 @@ PROBLEM_STATUSES = {
 
 
 class QyzmetAPI(NinjaAPI):
+    @property
+    def urls(self) -> tuple[list[URLResolver | URLPattern], str, str]:
+        patterns, app_name, namespace = super().urls
+        return [problem_for_wrong_method(p) for p in patterns], app_name, namespace
+
     def get_openapi_schema(self, *args: Any, **kwargs: Any) -> Any:
         """The generated document, with the problem+json answers every operation can give."""
         schema = super().get_openapi_schema(*args, **kwargs)

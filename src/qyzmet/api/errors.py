@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.http.response import HttpResponseBase
+from django.urls import URLPattern, URLResolver
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -80,3 +83,30 @@ def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
     return problem_response(
         request, 413, "The request body is larger than this API accepts.", code="too-large"
     )
+
+
+def problem_for_wrong_method(
+    pattern: URLPattern | URLResolver,
+) -> URLPattern | URLResolver:
+    """The same URL, answering a method it does not take with problem+json, not a bare 405.
+
+    Ninja answers such a request itself, before any exception handler could see it.
+    """
+    if not isinstance(pattern, URLPattern):
+        return pattern
+    view = pattern.callback
+
+    @functools.wraps(view)  # keeps csrf_exempt: cookie auth checks CSRF itself
+    def answer(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        response: HttpResponseBase = view(request, *args, **kwargs)
+        if not isinstance(response, HttpResponseNotAllowed):
+            return response
+        return problem_response(
+            request,
+            405,
+            f"This address does not take {request.method}; it takes {response['Allow']}.",
+            code="method-not-allowed",
+            headers={"Allow": response["Allow"]},
+        )
+
+    return URLPattern(pattern.pattern, answer, pattern.default_args, pattern.name)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from ninja import Router, Schema
 from pydantic import ConfigDict, Field
 
+from qyzmet.api.params import PLAIN_TEXT
 from qyzmet.core.errors import Problem
 from qyzmet.identity import selectors
 from qyzmet.identity.authentication import ANY_AUTH, principal_of, session_auth
@@ -98,7 +99,7 @@ def _token_out(token: AccessToken) -> TokenOut:
 
 
 class TokenCreateIn(StrictIn):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=PLAIN_TEXT)
     scopes: list[str] = Field(
         min_length=1, max_length=len(TOKEN_SCOPES), description=", ".join(TOKEN_SCOPES)
     )

@@ -14,6 +14,8 @@ class TokenAuth(HttpBearer):
     """``Authorization: Bearer qzt_...`` with a live personal access token."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
+        if not token.isprintable():  # a NUL would reach PostgreSQL, which refuses it (a 500)
+            return None
         found = token_authenticate(token)
         return principal_for(found.account, found) if found else None
 

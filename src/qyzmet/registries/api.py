@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
-from ninja import Query, Router, Schema
-from pydantic import ConfigDict, Field
+from ninja import Path, Router, Schema
+from pydantic import AwareDatetime, ConfigDict, Field
 
+from qyzmet.api.params import PLAIN_TEXT, StrictQuery
 from qyzmet.core.errors import Problem
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.national_ids import InvalidNumber, bin_validate, iin_parse
@@ -110,13 +112,15 @@ def _person_out(record: m.PopulationRecord, iin: str) -> PersonOut:
 
 class PersonQuery(Schema):
     model_config = ConfigDict(extra="forbid")
-    as_of: datetime | None = Field(
-        default=None, description="the record as it stood at this moment (ISO 8601)"
+    as_of: AwareDatetime | None = Field(
+        default=None, description="the record as it stood at this moment (ISO 8601, with offset)"
     )
 
 
 @router.get("/population/persons/{iin}", response=PersonOut, summary="A person's population record")
-def population_person(request: HttpRequest, iin: str, query: Query[PersonQuery]) -> PersonOut:
+def population_person(
+    request: HttpRequest, iin: str, query: Annotated[PersonQuery, StrictQuery(...)]
+) -> PersonOut:
     person = selectors.person_get_for(
         principal_of(request), iin=_checked_iin(iin), registry="population"
     )
@@ -157,8 +161,8 @@ class PersonSearchIn(Schema):
     """Search by names (any script) and birth date; sent as a body to keep it out of URLs."""
 
     model_config = ConfigDict(extra="forbid")
-    surname: str | None = Field(default=None, min_length=1, max_length=80)
-    given_name: str | None = Field(default=None, min_length=1, max_length=80)
+    surname: str | None = Field(default=None, min_length=1, max_length=80, pattern=PLAIN_TEXT)
+    given_name: str | None = Field(default=None, min_length=1, max_length=80, pattern=PLAIN_TEXT)
     birth_date: date | None = None
     limit: int = Field(default=20, ge=1, le=100)
 
@@ -271,7 +275,10 @@ def estates_of_person(request: HttpRequest, iin: str) -> list[OwnershipOut]:
 @router.get(
     "/real-estate/objects/{cadastral_number}", response=EstateOut, summary="A real estate object"
 )
-def estate(request: HttpRequest, cadastral_number: str) -> EstateOut:
+def estate(
+    request: HttpRequest,
+    cadastral_number: Annotated[str, Path(max_length=20, pattern=PLAIN_TEXT)],
+) -> EstateOut:
     return _estate_out(selectors.estate_get(principal_of(request), cadastral_number))
 
 
@@ -304,7 +311,9 @@ def vehicles_of_person(request: HttpRequest, iin: str) -> list[VehicleOut]:
 
 
 @router.get("/vehicles/{vin}", response=VehicleOut, summary="A vehicle by VIN")
-def vehicle(request: HttpRequest, vin: str) -> VehicleOut:
+def vehicle(
+    request: HttpRequest, vin: Annotated[str, Path(max_length=17, pattern=PLAIN_TEXT)]
+) -> VehicleOut:
     return _vehicle_out(selectors.vehicle_get(principal_of(request), vin))
 
 
@@ -364,7 +373,7 @@ class IncomeQuery(Schema):
     summary="A person's employment and monthly incomes",
 )
 def employment_of_person(
-    request: HttpRequest, iin: str, query: Query[IncomeQuery]
+    request: HttpRequest, iin: str, query: Annotated[IncomeQuery, StrictQuery(...)]
 ) -> EmploymentRecordOut:
     person = selectors.person_get_for(
         principal_of(request), iin=_checked_iin(iin), registry="employment"
