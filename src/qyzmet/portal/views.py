@@ -144,19 +144,19 @@ def login_code(request: HttpRequest) -> HttpResponse:
         return redirect("portal:login")
     account, next_url = pending
     form = CodeForm(request.POST if request.method == "POST" else None)
+    locked = False
     if form.is_valid():
-        # Wrong codes count towards the lock, so a locked account may not keep guessing.
-        if account.locked_until and account.locked_until > timezone.now():
-            request.session.pop(PENDING_LOGIN, None)
-            form.add_error(None, _refusal(LoginRefused("locked")))
-            return render(request, "portal/login_code.html", {"form": form, "locked": True})
         try:
             login_check_code(account=account, code=form.cleaned_data["code"])
         except LoginRefused as refused:
             form.add_error(None, _refusal(refused))
+            # Wrong codes count towards the lock; a locked account starts again later.
+            locked = str(refused) == "locked"
+            if locked:
+                request.session.pop(PENDING_LOGIN, None)
         else:
             return _complete_login(request, account, next_url)
-    return render(request, "portal/login_code.html", {"form": form, "locked": False})
+    return render(request, "portal/login_code.html", {"form": form, "locked": locked})
 
 
 @require_POST
