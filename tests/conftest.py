@@ -34,6 +34,13 @@ def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> 
     return home
 
 
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings: object) -> None:
+    """Argon2 (the production hasher) costs about 0.2 s a password and most tests make
+    several accounts; tests that are about hashing ask for Argon2 themselves."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+
+
 @dataclass
 class Persona:
     name: str

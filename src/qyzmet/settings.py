@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # serves its API explorer's assets locally instead of from a CDN
     "qyzmet.core",
     "qyzmet.identity",
     "qyzmet.registries",

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pyotp
 import pytest
 from django.utils import timezone
+from pytest_django import Settings
 
 from qyzmet.core.errors import Problem
 from qyzmet.identity.models import AccessToken, AccountKind
@@ -19,6 +20,7 @@ from qyzmet.identity.services import (
     token_create,
     token_revoke,
 )
+from tests import factories
 from tests.conftest import PASSWORD, Persona
 
 pytestmark = pytest.mark.django_db
@@ -40,9 +42,14 @@ def test_unknown_login_is_refused_like_a_wrong_password(db: None) -> None:
         login_check_password(username="nobody", password=PASSWORD)
 
 
-def test_passwords_are_stored_with_argon2(citizen_a: Persona) -> None:
-    assert citizen_a.account is not None
-    assert citizen_a.account.password.startswith("argon2$")
+def test_production_hasher_is_argon2(settings: Settings) -> None:
+    from qyzmet import settings as production
+
+    settings.PASSWORD_HASHERS = production.PASSWORD_HASHERS
+    subject = factories.person()
+    account = citizen_account_create(iin=subject.iin, password=PASSWORD)
+    assert account.password.startswith("argon2$")
+    assert login_check_password(username=subject.iin, password=PASSWORD) == account
 
 
 def test_totp_code_works_once(officer_x: Persona) -> None:

@@ -7,11 +7,11 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from qyzmet.api.params import PLAIN_TEXT
 from qyzmet.core.errors import Problem
+from qyzmet.core.inputs import PLAIN_TEXT
 from qyzmet.identity import selectors
 from qyzmet.identity.authentication import ANY_AUTH, principal_of, session_auth
 from qyzmet.identity.models import AccessToken
@@ -117,7 +117,7 @@ def tokens_list(request: HttpRequest) -> list[TokenOut]:
 
 
 @router.post("/tokens", response={201: TokenCreatedOut}, auth=session_auth, summary="Issue a token")
-def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, TokenCreatedOut]:
+def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> Status[TokenCreatedOut]:
     issued = token_create(
         account=principal_of(request).account,
         name=payload.name,
@@ -125,7 +125,7 @@ def tokens_create(request: HttpRequest, payload: TokenCreateIn) -> tuple[int, To
         expires_at=timezone.now() + timedelta(days=payload.expires_in_days),
     )
     out = _token_out(issued.token)
-    return 201, TokenCreatedOut(**out.model_dump(), secret=issued.secret)
+    return Status(201, TokenCreatedOut(**out.model_dump(), secret=issued.secret))
 
 
 @router.delete("/tokens/{token_id}", response=TokenOut, auth=session_auth, summary="Revoke a token")

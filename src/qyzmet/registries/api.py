@@ -10,8 +10,8 @@ from django.utils.translation import get_language
 from ninja import Path, Router, Schema
 from pydantic import AwareDatetime, ConfigDict, Field
 
-from qyzmet.api.params import PLAIN_TEXT, StrictQuery
 from qyzmet.core.errors import Problem
+from qyzmet.core.inputs import PLAIN_TEXT, StrictQuery
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.national_ids import InvalidNumber, bin_validate, iin_parse
 from qyzmet.registries import models as m

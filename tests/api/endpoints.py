@@ -1,0 +1,234 @@
+"""Every /api/v1 operation, a well-formed request to it about one citizen (the subject),
+and what each kind of caller must get back.
+
+``test_access`` fails when the OpenAPI document has an operation missing here, so a new
+endpoint cannot ship without its access rules written down.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.test import Client
+
+from qyzmet.identity.models import AccessToken, Account
+from tests.api.snapshots import EDITED, Changes
+from tests.api.world import Holdings
+
+if TYPE_CHECKING:
+    from django.test.client import _MonkeyPatchedWSGIResponse as Response
+
+API = "/api/v1"
+
+# Who calls, relative to the subject: the citizen whose records they are ("self"), the
+# other citizen, an officer of agency X (internal affairs: population, vehicles), one of
+# agency Y (labour: employment, benefits), the platform operator, or nobody.
+ROLES = ("anonymous", "self", "other", "officer_x", "officer_y", "operator")
+
+
+def role_of(persona: str, subject: str) -> str:
+    if persona.startswith("citizen_"):
+        return "self" if persona == f"citizen_{subject}" else "other"
+    return persona
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    path: str
+    body: bytes = b""
+    query: dict[str, str] = field(default_factory=dict)
+    content_type: str = "application/json"
+
+
+def json_call(method: str, path: str, payload: Any) -> Call:
+    return Call(method, path, json.dumps(payload).encode())
+
+
+def send(
+    client: Client, call: Call, *, token: str | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    sent = dict(headers or {})
+    if token is not None:
+        sent["Authorization"] = f"Bearer {token}"
+    return client.generic(
+        call.method,
+        call.path,
+        call.body,
+        content_type=call.content_type,
+        headers=sent,
+        query_params=call.query or None,
+    )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: int
+    sees: bool = False  # for a 2xx answer: it shows the subject's data
+
+    def __str__(self) -> str:
+        return f"{self.status}{'+data' if self.sees else ''}"
+
+
+OK = Outcome(200, sees=True)
+EMPTY = Outcome(200, sees=False)  # answers, showing nothing of the subject
+CREATED = Outcome(201, sees=True)
+UNAUTHENTICATED = Outcome(401)
+HIDDEN = Outcome(404)  # never 403: whether it exists must not leak
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    method: str
+    template: str  # the path as the OpenAPI document writes it
+    call: Callable[[Holdings], Call]  # a well-formed request about the subject
+    shows: Callable[[Any, Holdings, Account], bool]  # body, subject, caller
+    outcomes: tuple[Outcome, ...]  # for a session, by ROLES
+    scope: str | None  # what a token needs
+    unscoped: Outcome = HIDDEN  # what a token without that scope gets
+    session_only: bool = False
+    writes: Changes = field(default_factory=dict)  # what a 2xx answer changes
+
+    @property
+    def key(self) -> str:
+        return f"{self.method} {self.template}"
+
+    def outcome(self, role: str) -> Outcome:
+        return self.outcomes[ROLES.index(role)]
+
+    def token_outcome(self, role: str, *, scoped: bool) -> Outcome:
+        """What a bearer token of this role gets, with or without the scope it needs."""
+        if self.session_only:
+            return UNAUTHENTICATED
+        session = self.outcome(role)
+        if scoped or self.scope is None or session.status != 200:
+            return session
+        return self.unscoped
+
+
+def _token_is_callers(body: Any, subject: Holdings, caller: Account) -> bool:
+    token = AccessToken.objects.get(public_id=body["id"])
+    return token.account_id == caller.pk and body["secret"].startswith("qzt_")
+
+
+R = "registries:read"
+U, H = UNAUTHENTICATED, HIDDEN
+ENDPOINTS: tuple[Endpoint, ...] = (
+    Endpoint(
+        "GET", f"{API}/identity/me",
+        lambda s: Call("GET", f"{API}/identity/me"),
+        lambda body, s, caller: body["id"] == str(caller.public_id),
+        (U, OK, OK, OK, OK, OK), scope="identity:read",
+    ),
+    Endpoint(
+        "GET", f"{API}/identity/iin/{{iin}}",
+        lambda s: Call("GET", f"{API}/identity/iin/{s.iin}"),
+        lambda body, s, caller: body["iin"] == s.iin,
+        (U, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{API}/identity/tokens",
+        lambda s: Call("GET", f"{API}/identity/tokens"),
+        lambda body, s, caller: str(s.token_id) in [t["id"] for t in body],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=None, session_only=True,
+    ),
+    Endpoint(
+        "POST", f"{API}/identity/tokens",
+        lambda s: json_call(
+            "POST", f"{API}/identity/tokens", {"name": "access test", "scopes": [R]}
+        ),
+        _token_is_callers,
+        (U, CREATED, CREATED, CREATED, CREATED, CREATED), scope=None, session_only=True,
+        writes={"identity.AccessToken": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "DELETE", f"{API}/identity/tokens/{{token_id}}",
+        lambda s: Call("DELETE", f"{API}/identity/tokens/{s.token_id}"),
+        lambda body, s, caller: body["id"] == str(s.token_id) and body["revoked_at"] is not None,
+        (U, OK, H, H, H, H), scope=None, session_only=True,
+        writes={"identity.AccessToken": EDITED, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{API}/registries",
+        lambda s: Call("GET", f"{API}/registries"),
+        lambda body, s, caller: body != [],
+        (U, EMPTY, EMPTY, OK, OK, OK), scope=R, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/population/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/population/persons/{s.iin}"),
+        lambda body, s, caller: body["iin"] == s.iin,
+        (U, OK, H, OK, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/population/persons/{{iin}}/history",
+        lambda s: Call("GET", f"{API}/registries/population/persons/{s.iin}/history"),
+        lambda body, s, caller: s.person.pk in [v["data"]["person_id"] for v in body],
+        (U, OK, H, OK, H, OK), scope=R,
+    ),
+    Endpoint(
+        "POST", f"{API}/registries/population/search",
+        lambda s: json_call("POST", f"{API}/registries/population/search", {"surname": s.surname}),
+        lambda body, s, caller: s.iin in [r["iin"] for r in body],
+        (U, OK, EMPTY, OK, EMPTY, OK), scope=R, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/families/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/families/persons/{s.iin}"),
+        lambda body, s, caller: s.child_iin in [link["relative_iin"] for link in body],
+        (U, OK, H, H, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/addresses/{{code}}",
+        lambda s: Call("GET", f"{API}/registries/addresses/{s.address_code}"),
+        lambda body, s, caller: body[-1]["code"] == s.address_code,
+        (U, H, H, H, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/real-estate/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/real-estate/persons/{s.iin}"),
+        lambda body, s, _: s.cadastral_number in [o["estate"]["cadastral_number"] for o in body],
+        (U, OK, H, H, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/real-estate/objects/{{cadastral_number}}",
+        lambda s: Call("GET", f"{API}/registries/real-estate/objects/{s.cadastral_number}"),
+        lambda body, s, caller: body["cadastral_number"] == s.cadastral_number,
+        (U, OK, H, H, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/vehicles/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/vehicles/persons/{s.iin}"),
+        lambda body, s, caller: s.vin in [v["vin"] for v in body],
+        (U, OK, H, OK, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/vehicles/{{vin}}",
+        lambda s: Call("GET", f"{API}/registries/vehicles/{s.vin}"),
+        lambda body, s, caller: body["vin"] == s.vin,
+        (U, OK, H, OK, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/legal-entities/{{bin}}",
+        lambda s: Call("GET", f"{API}/registries/legal-entities/{s.employer_bin}"),
+        lambda body, s, caller: body["bin"] == s.employer_bin,
+        (U, H, H, H, H, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/employment/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/employment/persons/{s.iin}"),
+        lambda body, s, caller: s.employer_bin in [e["employer_bin"] for e in body["employments"]],
+        (U, OK, H, H, OK, OK), scope=R,
+    ),
+    Endpoint(
+        "GET", f"{API}/registries/benefits/persons/{{iin}}",
+        lambda s: Call("GET", f"{API}/registries/benefits/persons/{s.iin}"),
+        lambda body, s, caller: s.benefit_kind in [b["kind"] for b in body],
+        (U, OK, H, H, OK, OK), scope=R,
+    ),
+)  # fmt: skip
+
+BY_KEY = {endpoint.key: endpoint for endpoint in ENDPOINTS}

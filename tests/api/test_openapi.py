@@ -1,0 +1,92 @@
+"""The OpenAPI document: valid 3.1, complete for every operation, and true to what the API
+actually answers."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import pytest
+from django.test import Client
+from openapi_schema_validator import OAS31Validator, validate
+from openapi_spec_validator import OpenAPIV31SpecValidator
+
+from qyzmet.api.api import PROBLEM_STATUSES
+from qyzmet.core.errors import PROBLEM_CONTENT_TYPE
+from tests.api.endpoints import ENDPOINTS, Endpoint, send
+from tests.api.world import World
+from tests.conftest import Persona
+
+pytestmark = pytest.mark.django_db
+
+Document = dict[str, Any]
+
+
+@pytest.fixture
+def document(client: Client) -> Document:
+    response = client.get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    served: Document = response.json()
+    return served
+
+
+def _operation(document: Document, endpoint: Endpoint) -> dict[str, Any]:
+    operation: dict[str, Any] = document["paths"][endpoint.template][endpoint.method.lower()]
+    return operation
+
+
+def _success(operation: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    codes = [code for code in operation["responses"] if str(code).startswith("2")]
+    assert len(codes) == 1, codes
+    return str(codes[0]), operation["responses"][codes[0]]
+
+
+def test_document_is_valid_openapi_3_1(document: Document) -> None:
+    assert document["openapi"].startswith("3.1.")
+    OpenAPIV31SpecValidator(document).validate()
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
+def test_operation_is_fully_described(document: Document, endpoint: Endpoint) -> None:
+    operation = _operation(document, endpoint)
+    assert operation["summary"]
+    assert operation["security"], "every operation needs authentication"
+
+    declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
+    assert declared == set(re.findall(r"{(\w+)}", endpoint.template))
+    for parameter in operation.get("parameters", []):
+        assert parameter["schema"], parameter["name"]
+
+    if endpoint.method in ("POST", "PUT", "PATCH"):
+        body = operation["requestBody"]
+        assert body["required"] is True
+        reference = body["content"]["application/json"]["schema"]["$ref"]
+        schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+        assert schema["additionalProperties"] is False, "request bodies refuse unknown fields"
+    else:
+        assert "requestBody" not in operation
+
+    code, success = _success(operation)
+    assert code == ("201" if endpoint.method == "POST" and "tokens" in endpoint.template else "200")
+    assert success["content"]["application/json"]["schema"]
+
+    for status in PROBLEM_STATUSES:
+        problem = operation["responses"][status]["content"][PROBLEM_CONTENT_TYPE]["schema"]
+        assert problem == {"$ref": "#/components/schemas/Problem"}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS, ids=lambda e: e.key)
+def test_answers_match_the_document(
+    document: Document, endpoint: Endpoint, personas: dict[str, Persona], world: World
+) -> None:
+    """A successful answer about citizen A validates against the documented schema."""
+    caller = "operator" if endpoint.outcome("operator").status < 400 else "citizen_a"
+    response = send(personas[caller].client, endpoint.call(world.a))
+    code, success = _success(_operation(document, endpoint))
+    assert str(response.status_code) == code
+    schema = {
+        **success["content"]["application/json"]["schema"],
+        "components": document["components"],
+    }
+    validate(json.loads(response.content), schema, cls=OAS31Validator)
