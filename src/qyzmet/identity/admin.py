@@ -9,16 +9,13 @@ never shown.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import admin, messages
-from django.contrib.auth import REDIRECT_FIELD_NAME
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms import BaseFormSet, ModelForm
-from django.http import HttpRequest, HttpResponse
-from django.urls import reverse
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -27,25 +24,8 @@ from qyzmet.core.audit import audit_record
 from qyzmet.identity.models import AccessToken, Account, Agency, Membership, Organisation, Person
 from qyzmet.identity.services import actor_of, token_revoke
 
-if TYPE_CHECKING:
-    _ModelAdmin = admin.ModelAdmin[Any]
-    _MembershipInline = admin.TabularInline[Membership, Account]
-else:  # not subscriptable at run time
-    _ModelAdmin = admin.ModelAdmin
-    _MembershipInline = admin.TabularInline
-
-
-def _login_through_portal(
-    request: HttpRequest, extra_context: dict[str, Any] | None = None
-) -> HttpResponse:
-    """The admin's own form asks for a password only; operators also owe a one-time code."""
-    next_url = request.GET.get(REDIRECT_FIELD_NAME) or reverse("admin:index")
-    return redirect_to_login(next_url, login_url=reverse("portal:login"))
-
-
-# Until the admin site is a subclass chosen in settings, replace its login view here: the
-# URLs are built after every admin module is imported, so they pick this one up.
-admin.site.login = _login_through_portal  # type: ignore[method-assign]
+_ModelAdmin = admin.ModelAdmin[Any]
+_MembershipInline = admin.TabularInline[Membership, Account]
 
 
 def _acting(request: HttpRequest) -> Account:
