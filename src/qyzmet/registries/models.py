@@ -87,8 +87,9 @@ class FamilyRelation(models.TextChoices):
 class FamilyLink(Record):
     """``relative`` is the parent (or spouse) of ``person``; each link is stored once."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
-    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique constraint (person first) and the (relative, relation) index.
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
+    relative = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+", db_index=False)
     relation = models.CharField(max_length=8, choices=FamilyRelation.choices)
     since = models.DateField()
     until = models.DateField(null=True, blank=True)
@@ -133,8 +134,8 @@ class RealEstateOwnership(Record):
 
     estate = models.ForeignKey(RealEstateObject, on_delete=models.PROTECT, related_name="owners")
     owner_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT)
-    owner_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT
+    owner_organisation = models.ForeignKey(  # rare: see the partial index below
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
     share_numerator = models.PositiveIntegerField()
     share_denominator = models.PositiveIntegerField()
@@ -144,6 +145,13 @@ class RealEstateOwnership(Record):
     class Meta:
         verbose_name = _("real estate ownership")
         verbose_name_plural = _("real estate ownerships")
+        indexes = [
+            models.Index(
+                fields=["owner_organisation"],
+                condition=models.Q(owner_organisation__isnull=False),
+                name="ownership_by_organisation",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(owner_person__isnull=True)
@@ -168,14 +176,21 @@ class Vehicle(Record):
     model = models.CharField(max_length=40)
     year = models.PositiveSmallIntegerField()
     owner_person = models.ForeignKey(Person, null=True, blank=True, on_delete=models.PROTECT)
-    owner_organisation = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT
+    owner_organisation = models.ForeignKey(  # rare: see the partial index below
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, db_index=False
     )
     registered_on = models.DateField()
 
     class Meta:
         verbose_name = _("vehicle")
         verbose_name_plural = _("vehicles")
+        indexes = [
+            models.Index(
+                fields=["owner_organisation"],
+                condition=models.Q(owner_organisation__isnull=False),
+                name="vehicle_by_organisation",
+            )
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(owner_person__isnull=True)
@@ -234,7 +249,9 @@ class Employment(Record):
 class Income(Record):
     """Income paid to a person by an organisation for one month, in minor units."""
 
-    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="incomes")
+    person = models.ForeignKey(  # indexed by (person, period)
+        Person, on_delete=models.PROTECT, related_name="incomes", db_index=False
+    )
     payer = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     period = models.DateField(help_text="first day of the month")
     amount = models.BigIntegerField(help_text="minor units (tiyn)")
