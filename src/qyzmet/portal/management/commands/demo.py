@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import signal
 import threading
 from datetime import date
+from types import FrameType
 from typing import Any
 
 import pyotp
@@ -66,6 +68,7 @@ class Command(BaseCommand):
 
     def _serve(self, port: int, logins: list[str]) -> None:
         server = create_server(application, host="127.0.0.1", port=port, threads=8)
+        signal.signal(signal.SIGTERM, _stop_on_sigterm)
         sealer, stop_sealer = start_sealer()
         worker = task_worker("demo")
         worker_thread = threading.Thread(target=worker.run, name="task-worker")
@@ -95,6 +98,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {line}")
         if port is not None:
             self.stdout.write("press Ctrl-C to stop")
+
+
+def _stop_on_sigterm(signum: int, frame: FrameType | None) -> None:
+    raise KeyboardInterrupt  # stop as Ctrl-C does: finish the running task, then exit
 
 
 @transaction.atomic
