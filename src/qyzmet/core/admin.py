@@ -80,6 +80,9 @@ class LargeTableAdmin(_ModelAdmin):
     big table is searched by its indexed foreign key column.
     """
 
+    # Sorting millions of rows by an unindexed column is a full table scan.
+    sortable_by = ()
+
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
@@ -132,7 +135,6 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ("id", "at", "actor", "action", "object_type", "object_id")
     search_fields = ("object_id", "actor")
     search_help_text = _("Exact object id or actor (for example account:<public id>).")
-    sortable_by = ()
     fields = ("at", "actor", "action", "object_type", "object_id", "data", "digest")
 
 

@@ -71,7 +71,6 @@ class AccountAdmin(_AuditedChanges, LargeTableAdmin):
     list_filter = ("kind", "is_active", "is_staff")
     search_fields = ("username",)
     search_help_text = _("Exact login: the IIN of a citizen, the login name of staff.")
-    sortable_by = ()
     inlines = (MembershipInline,)
     fields = (
         "public_id",
@@ -130,7 +129,6 @@ class OrganisationAdmin(ReadOnlyAdmin):
     list_display = ("bin",)
     search_fields = ("bin",)
     search_help_text = _("Exact BIN.")
-    sortable_by = ()
 
 
 @admin.register(Person)
@@ -138,7 +136,6 @@ class PersonAdmin(ReadOnlyAdmin):
     list_display = ("iin",)
     search_fields = ("iin",)
     search_help_text = _("Exact IIN.")
-    sortable_by = ()
 
 
 @admin.register(AccessToken)

@@ -53,7 +53,6 @@ class PopulationRecordAdmin(ReadOnlyAdmin):
     list_filter = ("sex",)
     search_fields = ("person__iin", "surname_lat")
     search_help_text = _("Exact IIN, or exact surname in Latin letters.")
-    sortable_by = ()
 
 
 @admin.register(m.FamilyLink)
@@ -63,7 +62,6 @@ class FamilyLinkAdmin(ReadOnlyAdmin):
     list_filter = ("relation",)
     search_fields = ("person__iin", "relative__iin")
     search_help_text = _IIN_SEARCH
-    sortable_by = ()
 
 
 @admin.register(m.RealEstateObject)
@@ -85,7 +83,6 @@ class RealEstateOwnershipAdmin(ReadOnlyAdmin):
     list_select_related = ("estate", "owner_person", "owner_organisation")
     search_fields = ("estate__cadastral_number", "owner_person__iin", "owner_organisation__bin")
     search_help_text = _("Exact cadastral number, IIN or BIN.")
-    sortable_by = ()
 
     @admin.display(description=_("share"))
     def share(self, ownership: m.RealEstateOwnership) -> str:
@@ -107,7 +104,6 @@ class VehicleAdmin(ReadOnlyAdmin):
     list_select_related = ("owner_person", "owner_organisation")
     search_fields = ("vin", "owner_person__iin", "owner_organisation__bin")
     search_help_text = _("Exact VIN, IIN or BIN.")
-    sortable_by = ()
 
 
 @admin.register(m.LegalEntityRecord)
@@ -125,7 +121,6 @@ class LegalEntityRecordAdmin(ReadOnlyAdmin):
     list_filter = ("status",)
     search_fields = ("organisation__bin", "head__iin")
     search_help_text = _("Exact BIN, or the IIN of the head.")
-    sortable_by = ()
 
 
 @admin.register(m.Employment)
@@ -134,7 +129,6 @@ class EmploymentAdmin(ReadOnlyAdmin):
     list_select_related = ("person", "employer")
     search_fields = ("person__iin", "employer__bin")
     search_help_text = _("Exact IIN of the employee or BIN of the employer.")
-    sortable_by = ()
 
 
 @admin.register(m.Income)
@@ -143,7 +137,6 @@ class IncomeAdmin(ReadOnlyAdmin):
     list_select_related = ("person", "payer")
     search_fields = ("person__iin", "payer__bin")
     search_help_text = _("Exact IIN of the earner or BIN of the payer.")
-    sortable_by = ()
 
     @admin.display(description=_("amount"))
     def amount_major(self, income: m.Income) -> str:
@@ -157,7 +150,6 @@ class BenefitAwardAdmin(ReadOnlyAdmin):
     list_filter = ("kind",)
     search_fields = ("person__iin",)
     search_help_text = _IIN_SEARCH
-    sortable_by = ()
 
     @admin.display(description=_("monthly amount"))
     def monthly_amount_major(self, award: m.BenefitAward) -> str:
@@ -193,7 +185,6 @@ class RecordVersionAdmin(ReadOnlyAdmin):
     list_filter = (RecordKindFilter,)
     search_fields = ("record_id",)
     search_help_text = _("Exact record id; choose the registry too, to use its index.")
-    sortable_by = ()
 
 
 @admin.register(m.GenerationRun)
