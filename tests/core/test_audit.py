@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django.db import connection, transaction
 
-from qyzmet.core.audit import audit_record, audit_seal_pending, audit_verify
+from qyzmet.core.audit import SealKeyMissing, audit_record, audit_seal_pending, audit_verify
 from qyzmet.core.models import AuditEntry
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +119,12 @@ def test_deleted_seal_breaks_the_chain() -> None:
     assert first is not None
     _raw("DELETE FROM core_auditseal WHERE id = %s", [first.pk])
     assert any("missing" in f.problem for f in audit_verify().findings)
+
+
+def test_verification_refuses_to_run_without_the_seal_key(settings: object, tmp_path: Path) -> None:
+    _trail(2)
+    audit_seal_pending()
+    settings.QYZMET_HOME = tmp_path  # type: ignore[attr-defined]  # a home without keys
+    with pytest.raises(SealKeyMissing, match="restore QYZMET_HOME/keys"):
+        audit_verify()
+    assert not (tmp_path / "keys" / "audit-seal.pem").exists()

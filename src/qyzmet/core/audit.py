@@ -179,7 +179,7 @@ class VerifyReport:
 def audit_verify() -> VerifyReport:
     """Check the whole trail; every finding names the entry (or seal) at fault."""
     findings: list[Finding] = []
-    public_key = _seal_key().public_key()
+    public_key = _seal_key(create=not AuditSeal.objects.exists()).public_key()
     expected_previous = "0" * 64
     expected_number = 1
     after = 0
@@ -238,9 +238,18 @@ def _check_sealed_entries(seal: AuditSeal) -> Iterator[Finding]:
         yield Finding(missing_id, seal.number, "sealed but missing (deleted)")
 
 
-def _seal_key() -> Ed25519PrivateKey:
-    """The audit seal key, kept outside the database in QYZMET_HOME (created on first use)."""
+class SealKeyMissing(Exception):
+    """Seals exist but the key that signed them is not in QYZMET_HOME."""
+
+
+def _seal_key(*, create: bool = True) -> Ed25519PrivateKey:
+    """The audit seal key, kept outside the database in QYZMET_HOME (created on first use).
+
+    Verification never creates one: a new key would call every existing seal forged.
+    """
     path = Path(settings.QYZMET_HOME) / "keys" / "audit-seal.pem"
+    if not path.exists() and not create:
+        raise SealKeyMissing(f"{path} is missing: restore QYZMET_HOME/keys from backup")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         pem = Ed25519PrivateKey.generate().private_bytes(

@@ -4,14 +4,17 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from qyzmet.core.audit import audit_verify
+from qyzmet.core.audit import SealKeyMissing, audit_verify
 
 
 class Command(BaseCommand):
     help = "Check the audit trail; exits non-zero naming every edited, inserted or deleted entry."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = audit_verify()
+        try:
+            report = audit_verify()
+        except SealKeyMissing as missing:
+            raise CommandError(f"cannot verify the audit trail: {missing}") from None
         for finding in report.findings:
             self.stderr.write(f"TAMPERED {finding}")
         summary = (
