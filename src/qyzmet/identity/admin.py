@@ -153,17 +153,7 @@ class AccessTokenAdmin(ReadOnlyAdmin):
     list_select_related = ("account",)
     search_fields = ("lookup", "account__username")
     search_help_text = _("Exact token lookup (the part after qzt_) or account login.")
-    fields = (
-        "public_id",
-        "name",
-        "account",
-        "lookup",
-        "scopes",
-        "created_at",
-        "expires_at",
-        "revoked_at",
-        "last_used_at",
-    )
+    fields = ("public_id", *list_display)
     actions = ("revoke",)
 
     def has_revoke_permission(self, request: HttpRequest) -> bool:

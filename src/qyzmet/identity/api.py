@@ -10,12 +10,11 @@ from django.utils import timezone
 from ninja import Router, Schema, Status
 from pydantic import ConfigDict, Field
 
-from qyzmet.core.errors import Problem
 from qyzmet.core.inputs import PLAIN_TEXT
 from qyzmet.identity import selectors
 from qyzmet.identity.authentication import ANY_AUTH, principal_of, session_auth
 from qyzmet.identity.models import AccessToken
-from qyzmet.identity.national_ids import InvalidNumber, iin_parse
+from qyzmet.identity.national_ids import iin_checked
 from qyzmet.identity.services import TOKEN_SCOPES, token_create, token_revoke
 
 router = Router(tags=["identity"])
@@ -69,10 +68,7 @@ def iin_check(request: HttpRequest, iin: str) -> IinOut:
     """Validates the check digit and returns the birth date and sex the number encodes.
 
     It says nothing about whether such a person is registered."""
-    try:
-        facts = iin_parse(iin)
-    except InvalidNumber as error:
-        raise Problem(422, str(error), code="invalid-iin") from None
+    facts = iin_checked(iin)
     return IinOut(iin=facts.iin, birth_date=facts.birth_date, sex=facts.sex)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
+from qyzmet.core.errors import Problem
+
 _WEIGHTS_FIRST = (1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11)
 _WEIGHTS_SECOND = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
 
@@ -96,3 +98,19 @@ def _check_shape(value: str, name: str) -> None:
 def _check_checksum(value: str, name: str) -> None:
     if check_digit(value[:11]) != int(value[11]):
         raise InvalidNumber(f"the check digit of this {name} is wrong (mistyped number?)")
+
+
+def iin_checked(value: str) -> IinFacts:
+    """:func:`iin_parse` for callers that answer people: a bad IIN is a 422 problem."""
+    try:
+        return iin_parse(value)
+    except InvalidNumber as error:
+        raise Problem(422, str(error), code="invalid-iin") from None
+
+
+def bin_checked(value: str) -> str:
+    """:func:`bin_validate` for callers that answer people: a bad BIN is a 422 problem."""
+    try:
+        return bin_validate(value)
+    except InvalidNumber as error:
+        raise Problem(422, str(error), code="invalid-bin") from None

@@ -25,7 +25,7 @@ from qyzmet.identity.models import (
     Organisation,
     Person,
 )
-from qyzmet.identity.national_ids import InvalidNumber, bin_validate, iin_parse
+from qyzmet.identity.national_ids import iin_checked
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -70,10 +70,7 @@ def agency_ensure_defaults() -> list[Agency]:
 @transaction.atomic
 def citizen_account_create(*, iin: str, password: str, actor: Account | None = None) -> Account:
     """A citizen's account, logging in by IIN. The person must be in the population register."""
-    try:
-        iin_parse(iin)
-    except InvalidNumber as error:
-        raise Problem(422, str(error), code="invalid-iin") from None
+    iin_checked(iin)
     person = Person.objects.filter(iin=iin).first()
     if person is None:
         raise Problem(422, "No person with this IIN is registered.", code="unknown-person")
@@ -261,10 +258,3 @@ def token_authenticate(presented: str) -> AccessToken | None:
 def _secret_hash(secret: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough (a slow one only adds latency).
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def organisation_validate_bin(value: str) -> str:
-    try:
-        return bin_validate(value)
-    except InvalidNumber as error:
-        raise Problem(422, str(error), code="invalid-bin") from None

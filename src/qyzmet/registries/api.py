@@ -13,26 +13,12 @@ from pydantic import AwareDatetime, ConfigDict, Field
 from qyzmet.core.errors import Problem
 from qyzmet.core.inputs import PLAIN_TEXT, StrictQuery
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
-from qyzmet.identity.national_ids import InvalidNumber, bin_validate, iin_parse
+from qyzmet.identity.national_ids import bin_checked, iin_checked
 from qyzmet.registries import models as m
 from qyzmet.registries import selectors
 from qyzmet.registries.versioning import record_as_of, record_history
 
 router = Router(tags=["registries"], auth=ANY_AUTH)
-
-
-def _checked_iin(iin: str) -> str:
-    try:
-        return iin_parse(iin).iin
-    except InvalidNumber as error:
-        raise Problem(422, str(error), code="invalid-iin") from None
-
-
-def _checked_bin(value: str) -> str:
-    try:
-        return bin_validate(value)
-    except InvalidNumber as error:
-        raise Problem(422, str(error), code="invalid-bin") from None
 
 
 class RegistryOut(Schema):
@@ -122,7 +108,7 @@ def population_person(
     request: HttpRequest, iin: str, query: Annotated[PersonQuery, StrictQuery(...)]
 ) -> PersonOut:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="population"
+        principal_of(request), iin=iin_checked(iin).iin, registry="population"
     )
     record = selectors.population_record_of(person)
     if query.as_of is None:
@@ -148,7 +134,7 @@ class VersionOut(Schema):
 )
 def population_history(request: HttpRequest, iin: str) -> list[VersionOut]:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="population"
+        principal_of(request), iin=iin_checked(iin).iin, registry="population"
     )
     record = selectors.population_record_of(person)
     return [
@@ -208,7 +194,7 @@ class FamilyLinkOut(Schema):
 )
 def family_links(request: HttpRequest, iin: str) -> list[FamilyLinkOut]:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="families"
+        principal_of(request), iin=iin_checked(iin).iin, registry="families"
     )
     links = []
     for link in selectors.family_links_of(person):
@@ -260,7 +246,7 @@ class OwnershipOut(Schema):
 )
 def estates_of_person(request: HttpRequest, iin: str) -> list[OwnershipOut]:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="real-estate"
+        principal_of(request), iin=iin_checked(iin).iin, registry="real-estate"
     )
     return [
         OwnershipOut(
@@ -305,7 +291,7 @@ def _vehicle_out(vehicle: m.Vehicle) -> VehicleOut:
 @router.get("/vehicles/persons/{iin}", response=list[VehicleOut], summary="Vehicles a person owns")
 def vehicles_of_person(request: HttpRequest, iin: str) -> list[VehicleOut]:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="vehicles"
+        principal_of(request), iin=iin_checked(iin).iin, registry="vehicles"
     )
     return [_vehicle_out(v) for v in selectors.vehicles_owned_by(person)]
 
@@ -330,7 +316,7 @@ class LegalEntityOut(Schema):
 
 @router.get("/legal-entities/{bin}", response=LegalEntityOut, summary="A legal entity by BIN")
 def legal_entity(request: HttpRequest, bin: str) -> LegalEntityOut:
-    record = selectors.legal_entity_get(principal_of(request), _checked_bin(bin))
+    record = selectors.legal_entity_get(principal_of(request), bin_checked(bin))
     return LegalEntityOut(
         bin=record.organisation.bin,
         name_kk=record.name_kk,
@@ -376,7 +362,7 @@ def employment_of_person(
     request: HttpRequest, iin: str, query: Annotated[IncomeQuery, StrictQuery(...)]
 ) -> EmploymentRecordOut:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="employment"
+        principal_of(request), iin=iin_checked(iin).iin, registry="employment"
     )
     return EmploymentRecordOut(
         employments=[
@@ -410,7 +396,7 @@ class BenefitOut(Schema):
 )
 def benefits_of_person(request: HttpRequest, iin: str) -> list[BenefitOut]:
     person = selectors.person_get_for(
-        principal_of(request), iin=_checked_iin(iin), registry="benefits"
+        principal_of(request), iin=iin_checked(iin).iin, registry="benefits"
     )
     return [
         BenefitOut(
