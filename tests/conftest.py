@@ -18,6 +18,7 @@ from qyzmet.identity.services import (
     staff_account_create,
     token_create,
 )
+from qyzmet.trust.authority import TrustSetup, trust_init
 from tests import factories
 
 PASSWORD = "correct horse battery staple"
@@ -84,6 +85,8 @@ def citizen_a(db: None) -> Persona:
     home = factories.address()
     subject = factories.person(surname="Abenov", given_name="Nurlan", address_unit=home)
     account = citizen_account_create(iin=subject.iin, password=PASSWORD)
+    account.phone = "+77010000001"  # where one-time signing codes go
+    account.save(update_fields=["phone"])
     return Persona("citizen A", account, _logged_in(account), subject)
 
 
@@ -91,6 +94,8 @@ def citizen_a(db: None) -> Persona:
 def citizen_b(db: None) -> Persona:
     subject = factories.person(surname="Bekova", given_name="Aigerim", sex="F")
     account = citizen_account_create(iin=subject.iin, password=PASSWORD)
+    account.phone = "+77010000002"
+    account.save(update_fields=["phone"])
     return Persona("citizen B", account, _logged_in(account), subject)
 
 
@@ -149,3 +154,9 @@ def personas(
         "operator": operator,
         "anonymous": anonymous,
     }
+
+
+@pytest.fixture
+def trust(db: None) -> TrustSetup:
+    """The platform PKI (root, issuing CA, TSA, OCSP responder), set up as `trust init` does."""
+    return trust_init()

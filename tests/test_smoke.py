@@ -8,6 +8,9 @@ from django.core.management import call_command
 from django.test import Client
 
 from qyzmet.core.audit import audit_seal_pending, audit_verify
+from qyzmet.documents.models import Document
+from qyzmet.documents.services import document_content
+from qyzmet.documents.verification import verify_bytes
 from qyzmet.identity.models import Account, AccountKind
 from qyzmet.registries.models import PopulationRecord
 
@@ -39,9 +42,18 @@ def test_demo_prepares_a_working_platform(capsys: pytest.CaptureFixture[str]) ->
     me = client.get("/api/v1/identity/me").json()
     assert me["iin"] == citizen.username
 
+    # The wallet holds signed sample documents, and each verifies.
+    documents = list(Document.objects.filter(owner=citizen.person))
+    assert sorted(d.format for d in documents) == ["json", "pdf", "xml"]
+    for document in documents:
+        report = verify_bytes(document_content(document))
+        assert report.valid, report.messages()
+        assert report.document == document
+
     # Running the demo again changes nothing and creates no second population.
     call_command("demo", persons=300, seed=7, no_serve=True)
     assert Account.objects.filter(kind=AccountKind.CITIZEN).count() == 1
+    assert Document.objects.count() == len(documents)
 
     while audit_seal_pending():
         pass

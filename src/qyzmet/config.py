@@ -24,6 +24,10 @@ class Config:
     secret_key: str
     debug: bool
     secure_cookies: bool
+    # None: the master key lives in QYZMET_HOME/keys/master.key.
+    master_key_file: Path | None
+    # Where people and other systems reach this node (links in QR codes, certificates).
+    public_url: str
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -38,6 +42,10 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         debug=_flag(env.get("QYZMET_DEBUG", "0")),
         # Behind TLS in production; `qyzmet demo` turns it off for plain HTTP on loopback.
         secure_cookies=_flag(env.get("QYZMET_SECURE_COOKIES", "1")),
+        master_key_file=Path(env["QYZMET_MASTER_KEY_FILE"]).resolve()
+        if env.get("QYZMET_MASTER_KEY_FILE")
+        else None,
+        public_url=env.get("QYZMET_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
     )
 
 

@@ -15,6 +15,8 @@ CONFIG = load_config()
 
 BASE_DIR = Path(__file__).resolve().parent
 QYZMET_HOME = CONFIG.home
+QYZMET_MASTER_KEY_FILE = CONFIG.master_key_file
+QYZMET_PUBLIC_URL = CONFIG.public_url
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -32,6 +34,8 @@ INSTALLED_APPS = [
     "qyzmet.core",
     "qyzmet.identity",
     "qyzmet.registries",
+    "qyzmet.trust",
+    "qyzmet.documents",
     "qyzmet.api",
     "qyzmet.portal",
 ]

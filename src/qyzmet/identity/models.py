@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qyzmet.core.ids import PublicIdField
+from qyzmet.core.secretbox import secret_open, secret_seal
 
 
 class Person(models.Model):
@@ -77,7 +78,8 @@ class Account(AbstractBaseUser, PermissionsMixin):
     preferred_language = models.CharField(max_length=2, default="kk")
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
-    totp_secret = models.CharField(max_length=64, blank=True)
+    # The second factor's secret, sealed with the master key outside the database.
+    totp_sealed = models.BinaryField(null=True, blank=True, editable=False)
     totp_last_step = models.BigIntegerField(default=0)
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
@@ -86,6 +88,19 @@ class Account(AbstractBaseUser, PermissionsMixin):
     USERNAME_FIELD = "username"
     REQUIRED_FIELDS: ClassVar[list[str]] = ["kind"]
     objects = AccountManager()
+
+    @property
+    def totp_secret(self) -> str:
+        """The base32 TOTP secret ("" when the account has no second factor)."""
+        if not self.totp_sealed:
+            return ""
+        return secret_open(bytes(self.totp_sealed), context=f"totp:{self.public_id}").decode()
+
+    @totp_secret.setter
+    def totp_secret(self, secret: str) -> None:
+        self.totp_sealed = (
+            secret_seal(secret.encode(), context=f"totp:{self.public_id}") if secret else None
+        )
 
     class Meta:
         verbose_name = _("account")

@@ -105,10 +105,10 @@ def staff_account_create(
         username=username,
         kind=kind,
         display_name=display_name,
-        totp_secret=totp_secret or pyotp.random_base32(),
         is_staff=kind == AccountKind.OPERATOR,
         is_superuser=kind == AccountKind.OPERATOR,
     )
+    account.totp_secret = totp_secret or pyotp.random_base32()
     account.set_password(password)
     account.save(force_insert=True)
     if agency is not None:

@@ -15,6 +15,7 @@ from django.utils import timezone
 from waitress.server import create_server
 
 from qyzmet.core.worker import start_sealer, task_worker
+from qyzmet.documents.samples import samples_issue
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
 from qyzmet.identity.services import (
     agency_ensure_defaults,
@@ -22,8 +23,10 @@ from qyzmet.identity.services import (
     staff_account_create,
 )
 from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
+from qyzmet.trust.authority import trust_init
 from qyzmet.wsgi import application
 
+DEMO_PHONE = "+77000000001"
 CITIZEN_PASSWORD = "demo-citizen"  # noqa: S105 - published demo logins on loopback only
 STAFF_PASSWORD = "demo-staff"  # noqa: S105
 DEMO_OFFICERS = (("officer.mvd", "internal-affairs"), ("officer.labour", "labour"))
@@ -61,6 +64,8 @@ class Command(BaseCommand):
             self.stdout.write(f"generating {persons:,} synthetic people (seed {seed})")
             call_command("registry_generate", persons=persons, seed=seed)
         logins = demo_accounts_ensure(agencies)
+        trust_init()
+        demo_documents_ensure()
         if no_serve:
             self._print_logins(None, logins)
             return
@@ -112,7 +117,14 @@ def demo_accounts_ensure(agencies: dict[str, Agency]) -> list[str]:
     if citizen is None:
         record = demo_citizen_record()
         citizen = citizen_account_create(iin=record.person.iin, password=CITIZEN_PASSWORD)
+    if not citizen.phone:
+        citizen.phone = DEMO_PHONE
+        citizen.save(update_fields=["phone"])
     lines.append(f"citizen   login {citizen.username}  password {CITIZEN_PASSWORD}")
+    lines.append(
+        f"          signing codes go by simulated SMS to {citizen.phone}: "
+        "`qyzmet manage demo_messages`"
+    )
     for username, agency_code in DEMO_OFFICERS:
         officer = Account.objects.filter(username=username).first() or staff_account_create(
             username=username,
@@ -131,6 +143,14 @@ def demo_accounts_ensure(agencies: dict[str, Agency]) -> list[str]:
     )
     lines.append(_staff_line(operator))
     return lines
+
+
+def demo_documents_ensure() -> None:
+    """Put sample signed documents in the demo citizen's wallet, once."""
+    citizen = Account.objects.filter(kind=AccountKind.CITIZEN).order_by("pk").first()
+    if citizen is None or citizen.person is None or citizen.person.documents.exists():
+        return
+    samples_issue(person=citizen.person, language="kk", actor="system:demo")
 
 
 def _staff_line(account: Account) -> str:

@@ -1,0 +1,70 @@
+"""Short messages to people (one-time codes, notices), through a pluggable adapter.
+
+The default adapter is the local simulator: it appends each message to
+``QYZMET_HOME/outbox/<channel>.jsonl`` instead of reaching an SMS operator or a mail
+server, so the demo and the tests run offline and can read what was "sent". A
+deployment points ``QYZMET_DELIVERY_ADAPTER`` at its operator's adapter.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.module_loading import import_string
+
+
+@dataclass(frozen=True)
+class Message:
+    channel: str  # "sms" or "email"
+    to: str
+    text: str
+
+
+class DeliveryAdapter(Protocol):
+    def send(self, message: Message) -> None: ...
+
+
+class SimulatedOperator:
+    """Writes messages to a local outbox file, one JSON object per line."""
+
+    def send(self, message: Message) -> None:
+        path = outbox_path(message.channel)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps(
+            {"at": timezone.now().isoformat(), "to": message.to, "text": message.text},
+            ensure_ascii=False,
+        )
+        with path.open("a", encoding="utf-8") as f:
+            fcntl.flock(f, fcntl.LOCK_EX)  # several workers may write at once
+            f.write(line + "\n")
+
+
+def outbox_path(channel: str) -> Path:
+    return Path(settings.QYZMET_HOME) / "outbox" / f"{channel}.jsonl"
+
+
+def deliver(message: Message) -> None:
+    adapter_path = getattr(settings, "QYZMET_DELIVERY_ADAPTER", "")
+    adapter: DeliveryAdapter = (
+        import_string(adapter_path)() if adapter_path else SimulatedOperator()
+    )
+    adapter.send(message)
+
+
+def simulated_messages(channel: str, *, to: str | None = None) -> list[Message]:
+    """What the simulator has "sent", oldest first (for the demo's phone page and tests)."""
+    path = outbox_path(channel)
+    if not path.exists():
+        return []
+    messages = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        item = json.loads(line)
+        if to is None or item["to"] == to:
+            messages.append(Message(channel=channel, to=item["to"], text=item["text"]))
+    return messages

@@ -1,0 +1,113 @@
+"""Evidence for other apps: sign and time-stamp a record so it can be proven later.
+
+The exchange layer (request/response pairs) and the audit seals call
+:func:`evidence_seal` with the bytes they must be able to prove; they keep the returned
+JWS and time-stamp token beside the record. :func:`evidence_check` later tells whether
+the record is unchanged, who sealed it, and since when it has existed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from qyzmet.core.audit import audit_record
+from qyzmet.trust.algorithms import algorithm_named
+from qyzmet.trust.authority import (
+    Subject,
+    ca_certificate,
+    certificate_issue,
+    signing_identity,
+)
+from qyzmet.trust.jws import jws_sign, jws_verify
+from qyzmet.trust.models import AnchorKind, Certificate, KeyHolder, Purpose
+from qyzmet.trust.timestamps import timestamp_inspect, timestamp_token
+from qyzmet.trust.validation import certificate_check
+
+EVIDENCE_SUBJECT = "qyzmet platform evidence seal"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    jws: str  # detached JWS over the record's bytes by the platform evidence seal
+    timestamp_token: bytes  # RFC 3161 token over the JWS
+
+
+@dataclass(frozen=True)
+class EvidenceCheck:
+    intact: bool  # the record's bytes are what was sealed, and both proofs verify
+    sealed_by: str
+    existed_at: datetime | None  # the time stamp's time, when the token is intact and trusted
+    problems: tuple[str, ...]
+
+
+@transaction.atomic
+def evidence_certificate() -> Certificate:
+    """The platform's evidence seal (a platform-held SEAL certificate), issued on first use."""
+    current = (
+        Certificate.objects.select_for_update()
+        .filter(
+            purpose=Purpose.SEAL,
+            agency__isnull=True,
+            account__isnull=True,
+            key_holder=KeyHolder.PLATFORM_SEALED,
+            revoked_at__isnull=True,
+            not_after__gt=timezone.now() + timedelta(days=1),
+        )
+        .order_by("-not_before")
+        .first()
+    )
+    if current is not None:
+        return current
+    issuing = ca_certificate(Purpose.ISSUING_CA)
+    key = algorithm_named(issuing.algorithm).generate()
+    certificate = certificate_issue(
+        purpose=Purpose.SEAL,
+        subject=Subject(common_name=EVIDENCE_SUBJECT, organisation="qyzmet"),
+        public_key=key.public_key(),
+        private_key=key,
+        key_holder=KeyHolder.PLATFORM_SEALED,
+        issuer=issuing,
+    )
+    audit_record(
+        actor="system",
+        action="trust.certificate.issue",
+        object_type="certificate",
+        object_id=certificate.serial,
+        data={"purpose": Purpose.SEAL, "holder": "platform", "for": "evidence"},
+    )
+    return certificate
+
+
+def evidence_seal(data: bytes) -> Evidence:
+    """Sign ``data`` with the platform evidence seal and time-stamp the signature."""
+    token = jws_sign(data, signer=signing_identity(evidence_certificate()))
+    return Evidence(jws=token, timestamp_token=timestamp_token(token.encode()))
+
+
+def evidence_check(data: bytes, evidence: Evidence) -> EvidenceCheck:
+    """Whether ``data`` is exactly what was sealed, by a trusted seal, and since when."""
+    problems: list[str] = []
+    verdict = jws_verify(evidence.jws, data)
+    if not verdict.facts.intact:
+        problems.append("digest-mismatch")
+    problems.extend(verdict.check.problems)
+    stamp = timestamp_inspect(evidence.timestamp_token, evidence.jws.encode())
+    existed_at = None
+    if not stamp.intact or stamp.tsa_certificate is None:
+        problems.append("timestamp-damaged")
+    elif not certificate_check(
+        stamp.tsa_certificate, at=stamp.time, carried=stamp.carried, anchor_kind=AnchorKind.TSA
+    ).trusted:
+        problems.append("timestamp-untrusted")
+    else:
+        existed_at = stamp.time
+    return EvidenceCheck(
+        intact=not problems,
+        sealed_by=verdict.facts.header.certificate.subject.rfc4514_string(),
+        existed_at=existed_at,
+        problems=tuple(dict.fromkeys(problems)),
+    )

@@ -1,0 +1,278 @@
+"""Signing acts: remote signing confirmed by a one-time code, key files, agency systems.
+
+Whatever the method, a signature is over the 32 bytes of the content's SHA-256 (the
+digest is the message) and is recorded the same way by :func:`signature_record`: the
+value is checked against the certificate, the certificate against the trust list, and
+the value is time-stamped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import timedelta
+
+from cryptography import x509
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qyzmet.core.audit import audit_record
+from qyzmet.core.delivery import Message, deliver
+from qyzmet.core.errors import Problem
+from qyzmet.identity.models import Account, Agency
+from qyzmet.identity.services import actor_of
+from qyzmet.trust.algorithms import algorithm_for_jws, algorithm_of_key
+from qyzmet.trust.authority import (
+    held_certificate_issue,
+    sha256_of,
+    signing_identity,
+)
+from qyzmet.trust.models import (
+    Certificate,
+    KeyHolder,
+    Purpose,
+    Signature,
+    SignatureMethod,
+    SigningRequest,
+)
+from qyzmet.trust.timestamps import timestamp_token
+from qyzmet.trust.validation import certificate_check
+
+CODE_LIFETIME = timedelta(minutes=5)
+CODE_ATTEMPTS = 3
+REQUESTS_PER_WINDOW = 5
+REQUEST_WINDOW = timedelta(minutes=15)
+
+
+def _digest_bytes(content_sha256: str) -> bytes:
+    try:
+        digest = bytes.fromhex(content_sha256)
+    except ValueError:
+        digest = b""
+    if len(digest) != 32:
+        raise Problem(422, "content_sha256 must be 64 hexadecimal characters.")
+    return digest
+
+
+def _code_hash(request_id: str, code: str) -> str:
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"{request_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def remote_certificate_for(account: Account) -> Certificate:
+    """The account's platform-held SIGN certificate, issued on first use."""
+    found = (
+        Certificate.objects.filter(
+            account=account,
+            purpose=Purpose.SIGN,
+            key_holder=KeyHolder.PLATFORM_SEALED,
+            revoked_at__isnull=True,
+            not_after__gt=timezone.now(),
+        )
+        .order_by("-not_before")
+        .first()
+    )
+    if found is not None:
+        return found
+    from qyzmet.trust.authority import ca_certificate
+
+    return held_certificate_issue(
+        account=account,
+        purpose=Purpose.SIGN,
+        algorithm=ca_certificate(Purpose.ISSUING_CA).algorithm,
+        actor=actor_of(account),
+    )
+
+
+@transaction.atomic
+def signing_request_create(
+    *, account: Account, content_sha256: str, description: str
+) -> SigningRequest:
+    """Start a remote signature: send a one-time code to the signer's phone (or e-mail).
+
+    At most REQUESTS_PER_WINDOW requests per account per REQUEST_WINDOW; the code is
+    kept only as a keyed hash and expires after CODE_LIFETIME.
+    """
+    _digest_bytes(content_sha256)
+    if not (account.phone or account.email):
+        raise Problem(409, _("Your account has no phone number or e-mail to send a code to."))
+    locked = Account.objects.select_for_update().get(pk=account.pk)
+    now = timezone.now()
+    recent = SigningRequest.objects.filter(
+        account=locked, created_at__gt=now - REQUEST_WINDOW
+    ).count()
+    if recent >= REQUESTS_PER_WINDOW:
+        raise Problem(
+            429, _("Too many signing requests. Try again in a few minutes."), code="rate-limited"
+        )
+    certificate = remote_certificate_for(locked)
+    code = f"{secrets.randbelow(10**6):06d}"
+    request = SigningRequest(
+        account=locked,
+        certificate=certificate,
+        content_sha256=content_sha256.lower(),
+        description=description[:300],
+        created_at=now,
+        expires_at=now + CODE_LIFETIME,
+    )
+    request.code_hash = _code_hash(str(request.public_id), code)
+    request.save(force_insert=True)
+    audit_record(
+        actor=actor_of(account),
+        action="trust.signing.request",
+        object_type="signing-request",
+        object_id=str(request.public_id),
+        data={"content_sha256": request.content_sha256},
+    )
+    text = _("qyzmet signing code %(code)s for: %(what)s. Do not share it.") % {
+        "code": code,
+        "what": request.description,
+    }
+    channel, to = ("sms", account.phone) if account.phone else ("email", account.email)
+    transaction.on_commit(lambda: deliver(Message(channel=channel, to=to, text=text)))
+    return request
+
+
+def signing_request_confirm(*, request: SigningRequest, code: str) -> Signature:
+    """Sign with the held key if ``code`` is right, unused and unexpired; else refuse.
+
+    A code works once. After CODE_ATTEMPTS wrong codes the request is dead. Failed
+    attempts are counted even though the call raises.
+    """
+    refusal: Problem | None = None
+    with transaction.atomic():
+        locked = SigningRequest.objects.select_for_update().get(pk=request.pk)
+        now = timezone.now()
+        if locked.used_at is not None:
+            refusal = Problem(409, _("This code has already been used."), code="code-used")
+        elif locked.failed_attempts >= CODE_ATTEMPTS:
+            refusal = Problem(
+                429, _("Too many wrong codes. Start the signature again."), code="code-locked"
+            )
+        elif locked.expires_at <= now:
+            refusal = Problem(
+                410, _("The code has expired. Start the signature again."), code="code-expired"
+            )
+        elif not hmac.compare_digest(locked.code_hash, _code_hash(str(locked.public_id), code)):
+            locked.failed_attempts += 1
+            locked.save(update_fields=["failed_attempts"])
+            refusal = Problem(422, _("The code is not right."), code="code-wrong")
+        else:
+            identity = signing_identity(locked.certificate)
+            algorithm = algorithm_of_key(identity.private_key)
+            value = algorithm.sign(identity.private_key, bytes.fromhex(locked.content_sha256))
+            signature = _signature_create(
+                certificate=locked.certificate,
+                algorithm=algorithm.jws,
+                value=value,
+                content_sha256=locked.content_sha256,
+                method=SignatureMethod.REMOTE,
+                description=locked.description,
+                actor=actor_of(locked.account),
+            )
+            locked.used_at = now
+            locked.signature = signature
+            locked.save(update_fields=["used_at", "signature"])
+            return signature
+    raise refusal
+
+
+def _signature_create(
+    *,
+    certificate: Certificate,
+    algorithm: str,
+    value: bytes,
+    content_sha256: str,
+    method: SignatureMethod,
+    description: str,
+    actor: str,
+) -> Signature:
+    signature = Signature.objects.create(
+        certificate=certificate,
+        method=method,
+        content_sha256=content_sha256,
+        description=description[:300],
+        algorithm=algorithm,
+        value=value,
+        timestamp_token=timestamp_token(value),
+        signed_at=timezone.now(),
+    )
+    audit_record(
+        actor=actor,
+        action="trust.signature",
+        object_type="signature",
+        object_id=str(signature.public_id),
+        data={
+            "method": method,
+            "certificate": certificate.serial,
+            "content_sha256": content_sha256,
+        },
+    )
+    return signature
+
+
+@transaction.atomic
+def signature_record(
+    *,
+    certificate_der: bytes,
+    algorithm: str,
+    value: bytes,
+    content_sha256: str,
+    description: str,
+    account: Account | None = None,
+    agency: Agency | None = None,
+) -> Signature:
+    """Record a signature made outside the platform: by a key file or an agency system.
+
+    The certificate must be one the platform issued to this account (key file, SIGN) or
+    agency (system, SEAL), trusted and unrevoked now, and the value must verify over the
+    digest. Otherwise a 422 says which of these failed.
+    """
+    digest = _digest_bytes(content_sha256)
+    try:
+        presented = x509.load_der_x509_certificate(certificate_der)
+        chosen = algorithm_for_jws(algorithm)
+    except ValueError as error:
+        raise Problem(422, _("The certificate or algorithm is not readable.")) from error
+    certificate = Certificate.objects.filter(sha256=sha256_of(presented)).first()
+    if account is not None:
+        owned = certificate is not None and certificate.account_id == account.pk
+        purpose, method = Purpose.SIGN, SignatureMethod.KEY_FILE
+    else:
+        owned = (
+            certificate is not None and agency is not None and certificate.agency_id == agency.pk
+        )
+        purpose, method = Purpose.SEAL, SignatureMethod.SYSTEM
+    if certificate is None or not owned or certificate.purpose != purpose:
+        raise Problem(
+            422,
+            _("This certificate was not issued to you for signing."),
+            code="foreign-certificate",
+        )
+    check = certificate_check(presented, at=timezone.now())
+    if not check.trusted:
+        raise Problem(
+            422,
+            _("The certificate cannot be used: %(problems)s.")
+            % {"problems": ", ".join(check.problems)},
+            code="certificate-not-trusted",
+        )
+    if not chosen.verify(presented.public_key(), value, digest):
+        raise Problem(
+            422,
+            _("The signature does not match the document and certificate."),
+            code="bad-signature",
+        )
+    actor = actor_of(account) if account else f"agency:{agency.code if agency else ''}"
+    return _signature_create(
+        certificate=certificate,
+        algorithm=chosen.jws,
+        value=value,
+        content_sha256=content_sha256.lower(),
+        method=method,
+        description=description,
+        actor=actor,
+    )

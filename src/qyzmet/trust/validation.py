@@ -1,0 +1,166 @@
+"""Is a certificate trustworthy at a given moment? One answer for every signature format.
+
+A path is built from the certificate up to an active entry of the trust list, using the
+certificates a signature carries and the platform's own CAs; each link's signature,
+validity period at time ``at``, CA constraints and revocation are checked. Problems are
+short codes (``untrusted``, ``expired``, ``not-yet-valid``, ``revoked``,
+``not-a-ca``, ``wrong-purpose``) that reports translate into the reader's language.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import ExtendedKeyUsageOID
+
+from qyzmet.trust.authority import sha256_of, x509_of
+from qyzmet.trust.models import AnchorKind, Certificate, TrustAnchor
+
+MAX_PATH = 6
+
+
+@dataclass(frozen=True)
+class ChainLink:
+    subject: str
+    issuer: str
+    serial: str
+    sha256: str
+    not_before: datetime
+    not_after: datetime
+    revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class CertificateCheck:
+    chain: tuple[ChainLink, ...]  # the certificate first, the trust anchor last
+    anchor: str | None  # the trust list entry the path ends at
+    problems: tuple[str, ...]
+    revoked_at: datetime | None  # of the end certificate, also when revoked after ``at``
+
+    @property
+    def trusted(self) -> bool:
+        return not self.problems
+
+
+def _anchors(kind: AnchorKind) -> dict[str, x509.Certificate]:
+    return {
+        anchor.sha256: x509.load_der_x509_certificate(bytes(anchor.der))
+        for anchor in TrustAnchor.objects.filter(kind=kind, active=True)
+    }
+
+
+def _issued(
+    certificates: Iterable[x509.Certificate], child: x509.Certificate
+) -> list[x509.Certificate]:
+    found = []
+    for candidate in certificates:
+        if candidate.subject != child.issuer:
+            continue
+        try:
+            child.verify_directly_issued_by(candidate)
+        except (ValueError, TypeError, InvalidSignature):
+            continue
+        found.append(candidate)
+    return found
+
+
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def _has_usage(certificate: x509.Certificate, usage: x509.ObjectIdentifier) -> bool:
+    try:
+        extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except x509.ExtensionNotFound:
+        return usage != ExtendedKeyUsageOID.TIME_STAMPING
+    return usage in extended
+
+
+def certificate_check(
+    certificate: x509.Certificate,
+    *,
+    at: datetime,
+    carried: Sequence[x509.Certificate] = (),
+    anchor_kind: AnchorKind = AnchorKind.CA,
+    usage: x509.ObjectIdentifier | None = None,
+) -> CertificateCheck:
+    """Check ``certificate`` as of ``at`` against the active trust list of ``anchor_kind``.
+
+    ``carried`` are intermediate certificates the signature brought along; they are never
+    trusted by themselves. ``usage`` is an extended key usage the end certificate must
+    allow (e.g. time stamping for a TSA).
+    """
+    anchors = _anchors(anchor_kind)
+    own = {
+        c.sha256: x509_of(c)
+        for c in Certificate.objects.filter(purpose__in=["root-ca", "issuing-ca"])
+    }
+    pool = {sha256_of(c): c for c in carried} | own | anchors
+    path = [certificate]
+    problems: list[str] = []
+    anchor_name: str | None = None
+    while True:
+        current = path[-1]
+        fingerprint = sha256_of(current)
+        if fingerprint in anchors:
+            anchor_name = current.subject.rfc4514_string()
+            break
+        if len(path) > MAX_PATH:
+            problems.append("untrusted")
+            break
+        issuers = _issued(pool.values(), current)
+        if not issuers:
+            problems.append("untrusted")
+            break
+        issuer = next((i for i in issuers if sha256_of(i) in anchors), issuers[0])
+        if not _is_ca(issuer):
+            problems.append("not-a-ca")
+            break
+        if issuer in path:
+            problems.append("untrusted")
+            break
+        path.append(issuer)
+
+    records = {
+        c.sha256: c
+        for c in Certificate.objects.filter(sha256__in=[sha256_of(c) for c in path]).only(
+            "sha256", "revoked_at"
+        )
+    }
+    links = []
+    for link in path:
+        fingerprint = sha256_of(link)
+        record = records.get(fingerprint)
+        revoked_at = record.revoked_at if record else None
+        links.append(
+            ChainLink(
+                subject=link.subject.rfc4514_string(),
+                issuer=link.issuer.rfc4514_string(),
+                serial=format(link.serial_number, "x"),
+                sha256=fingerprint,
+                not_before=link.not_valid_before_utc,
+                not_after=link.not_valid_after_utc,
+                revoked_at=revoked_at,
+            )
+        )
+        if at < link.not_valid_before_utc and "not-yet-valid" not in problems:
+            problems.append("not-yet-valid")
+        if at > link.not_valid_after_utc and "expired" not in problems:
+            problems.append("expired")
+        if revoked_at is not None and revoked_at <= at and "revoked" not in problems:
+            problems.append("revoked")
+    if usage is not None and not _has_usage(certificate, usage):
+        problems.append("wrong-purpose")
+    return CertificateCheck(
+        chain=tuple(links),
+        anchor=anchor_name,
+        problems=tuple(problems),
+        revoked_at=links[0].revoked_at,
+    )
