@@ -22,14 +22,29 @@ USAGE = """usage: qyzmet COMMAND [options]
                         generate a synthetic population into the registries
   audit verify          check the audit trail; names any tampered entry
   audit seal            seal the audit entries written since the last seal
+  trust init [--algorithm ecdsa-p256|rsa-2048|ed25519]
+                        create the platform CAs, timestamp authority and OCSP responder
+  trust roots | import FILE --name N | distrust SHA256 | revoke SERIAL
+                        show and manage the trust list; revoke a certificate
+  trust certify-system --agency CODE --csr FILE --out FILE
+                        certify an agency system's own key (PKCS#10 request)
+  documents verify FILE [--content FILE] [--language kk|ru|en]
+                        verify a signed PDF, XML, JSON or detached CMS signature
+  documents export --iin IIN --out DIR
+                        export one person's documents with a manifest
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
-QYZMET_SECRET_KEY, QYZMET_DEBUG (see docs/operations.md).
+QYZMET_SECRET_KEY, QYZMET_DEBUG, QYZMET_PUBLIC_URL and more (see docs/operations.md).
 """
 
 # `qyzmet <group> <verb>` → management command `<group>_<verb>`.
-GROUPS = {"registry": {"generate"}, "audit": {"verify", "seal"}}
+GROUPS = {
+    "registry": {"generate"},
+    "audit": {"verify", "seal"},
+    "trust": {"init", "roots", "import", "distrust", "revoke", "certify-system"},
+    "documents": {"verify", "export"},
+}
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 
 
@@ -44,7 +59,7 @@ def django_argv(argv: list[str]) -> list[str] | None:
         return [command, *rest]
     verbs = GROUPS.get(command)
     if verbs and rest and rest[0] in verbs:
-        return [f"{command}_{rest[0]}", *rest[1:]]
+        return [f"{command}_{rest[0].replace('-', '_')}", *rest[1:]]
     return None
 
 

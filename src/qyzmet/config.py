@@ -28,6 +28,14 @@ class Config:
     master_key_file: Path | None
     # Where people and other systems reach this node (links in QR codes, certificates).
     public_url: str
+    # An external RFC 3161 timestamp authority; empty: the platform's own.
+    tsa_url: str
+    # The OID of the policy the platform TSA issues time stamps under.
+    tsa_policy_oid: str
+    # A dotted path to a blob store class; empty: files under QYZMET_HOME/blobs.
+    blob_store: str
+    # A dotted path to the adapter that sends SMS and e-mail; empty: the local simulator.
+    delivery_adapter: str
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -46,6 +54,11 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         if env.get("QYZMET_MASTER_KEY_FILE")
         else None,
         public_url=env.get("QYZMET_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/"),
+        tsa_url=env.get("QYZMET_TSA_URL", ""),
+        # Under the IANA "example" enterprise arc: a deployment registers and sets its own.
+        tsa_policy_oid=env.get("QYZMET_TSA_POLICY_OID", "1.3.6.1.4.1.32473.1.1"),
+        blob_store=env.get("QYZMET_BLOB_STORE", ""),
+        delivery_adapter=env.get("QYZMET_DELIVERY_ADAPTER", ""),
     )
 
 

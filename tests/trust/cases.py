@@ -7,6 +7,7 @@ is time-stamped by the platform TSA where the format carries time stamps.
 
 from __future__ import annotations
 
+import base64
 from datetime import timedelta
 from typing import Literal
 
@@ -28,7 +29,7 @@ from qyzmet.trust.authority import (
 from qyzmet.trust.jws import canonical_json, jws_sign
 from qyzmet.trust.models import KeyHolder, Purpose
 from qyzmet.trust.signer import SigningIdentity
-from qyzmet.trust.timestamps import platform_timestamper
+from qyzmet.trust.timestamps import platform_timestamper, timestamp_token
 from tests.documents.pki import make_pki
 
 Signer = Literal["good", "foreign", "expired", "revoked"]
@@ -71,7 +72,10 @@ def signer_identity(kind: Signer, agency: Agency) -> SigningIdentity:
 def minimal_pdf() -> bytes:
     from weasyprint import HTML
 
-    return HTML(string="<h1>Certificate</h1><p>Issued to nobody in particular.</p>").write_pdf()
+    pdf: bytes = HTML(
+        string="<h1>Certificate</h1><p>Issued to nobody in particular.</p>"
+    ).write_pdf()
+    return pdf
 
 
 def signed_file(kind: Format, identity: SigningIdentity) -> tuple[bytes, bytes | None]:
@@ -83,10 +87,9 @@ def signed_file(kind: Format, identity: SigningIdentity) -> tuple[bytes, bytes |
         return xades_sign(xml, signer=identity), None
     if kind == "json":
         payload = {"kind": "test", "data": {"name": "Test"}}
-        envelope = {
-            "payload": payload,
-            "signature": jws_sign(canonical_json(payload), signer=identity),
-        }
+        signature = jws_sign(canonical_json(payload), signer=identity)
+        stamp = base64.b64encode(timestamp_token(signature.encode())).decode()
+        envelope = {"payload": payload, "signature": signature, "timestamp": stamp}
         return canonical_json(envelope), None
     signature = cms_sign_detached(CMS_CONTENT, signer=identity, timestamper=platform_timestamper())
     return signature, CMS_CONTENT

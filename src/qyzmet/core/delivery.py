@@ -50,7 +50,7 @@ def outbox_path(channel: str) -> Path:
 
 
 def deliver(message: Message) -> None:
-    adapter_path = getattr(settings, "QYZMET_DELIVERY_ADAPTER", "")
+    adapter_path = settings.QYZMET_DELIVERY_ADAPTER
     adapter: DeliveryAdapter = (
         import_string(adapter_path)() if adapter_path else SimulatedOperator()
     )

@@ -75,4 +75,4 @@ def _store(path: str, home: str) -> BlobStore:
 
 
 def blob_store() -> BlobStore:
-    return _store(getattr(settings, "QYZMET_BLOB_STORE", ""), str(settings.QYZMET_HOME))
+    return _store(settings.QYZMET_BLOB_STORE, str(settings.QYZMET_HOME))

@@ -8,6 +8,7 @@ transaction, so a slow PDF never holds a lock.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import secrets
 from datetime import datetime, timedelta
@@ -29,7 +30,7 @@ from qyzmet.documents.models import Blob, Document, DocumentFormat, ShareLink
 from qyzmet.identity.models import Account, Agency, Person
 from qyzmet.trust.authority import seal_certificate_ensure, signing_identity
 from qyzmet.trust.jws import canonical_json, jws_sign
-from qyzmet.trust.timestamps import timestamper
+from qyzmet.trust.timestamps import timestamp_token, timestamper
 
 # Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper survives.
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -104,8 +105,10 @@ def _render(
         "issued_at": issued_at.isoformat(),
         "data": context,
     }
-    envelope = {"payload": payload, "signature": jws_sign(canonical_json(payload), signer=identity)}
-    return canonical_json(envelope)
+    signature = jws_sign(canonical_json(payload), signer=identity)
+    # The time stamp over the signature keeps it verifiable after the seal expires.
+    stamp = base64.b64encode(timestamp_token(signature.encode())).decode()
+    return canonical_json({"payload": payload, "signature": signature, "timestamp": stamp})
 
 
 def document_issue(
@@ -181,6 +184,8 @@ def share_link_create(
 
     Returns the link and its secret token; only the token's hash is stored.
     """
+    if account.person_id is None or document.owner_id != account.person_id:
+        raise Problem(404, _("Not found."))
     if lifetime <= timedelta(0) or lifetime > SHARE_MAX_LIFETIME:
         raise Problem(422, _("A share link may last from a minute up to 30 days."))
     token = secrets.token_urlsafe(24)

@@ -9,6 +9,7 @@ check is made as of now, as a signer's own claim proves nothing.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from qyzmet.documents.formats.xades import xades_inspect
 from qyzmet.documents.models import Blob, Document
 from qyzmet.trust.jws import JwsError, canonical_json, jws_inspect
 from qyzmet.trust.models import AnchorKind
+from qyzmet.trust.timestamps import TimestampFacts, timestamp_inspect
 from qyzmet.trust.validation import ChainLink, certificate_check
 
 MAX_UPLOAD = 20 * 1024 * 1024
@@ -107,8 +109,12 @@ def _report(facts: SignatureFacts) -> SignatureReport:
     if not facts.intact:
         problems.append(facts.integrity_problem or "malformed-signature")
     at: datetime | None = None
-    if facts.timestamp_time is not None and facts.timestamp_certificate is not None:
-        if not facts.timestamp_intact:
+    if facts.timestamp_intact is not None:
+        if (
+            not facts.timestamp_intact
+            or facts.timestamp_certificate is None
+            or facts.timestamp_time is None
+        ):
             problems.append("timestamp-damaged")
         elif not certificate_check(
             facts.timestamp_certificate,
@@ -144,12 +150,19 @@ def _report(facts: SignatureFacts) -> SignatureReport:
 
 
 def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
-    """Facts of a signed JSON document ``{"payload": ..., "signature": "h..s"}``, or None."""
+    """Facts of a signed JSON document, or None if it is not one.
+
+    The shape is ``{"payload": ..., "signature": "header..signature", "timestamp": b64}``:
+    a detached JWS over the canonical JSON of the payload and, optionally, an RFC 3161
+    token over the JWS text.
+    """
     try:
         envelope = json.loads(data)
     except (UnicodeDecodeError, ValueError):
         return None
-    if not isinstance(envelope, dict) or set(envelope) != {"payload", "signature"}:
+    if not isinstance(envelope, dict) or not (
+        {"payload", "signature"} <= set(envelope) <= {"payload", "signature", "timestamp"}
+    ):
         return None
     try:
         facts = jws_inspect(str(envelope["signature"]), canonical_json(envelope["payload"]))
@@ -168,17 +181,26 @@ def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
                 covers_whole_document=True,
             )
         ]
+    stamp = None
+    if "timestamp" in envelope:
+        try:
+            token = base64.b64decode(str(envelope["timestamp"]), validate=True)
+            stamp = timestamp_inspect(token, str(envelope["signature"]).encode())
+        except (ValueError, TypeError, KeyError, IndexError):
+            stamp = TimestampFacts(
+                time=timezone.now(), tsa_certificate=None, carried=(), intact=False
+            )
     return [
         SignatureFacts(
             format="jws",
             intact=facts.intact,
             integrity_problem=None if facts.intact else "bad-signature-value",
             signer_certificate=facts.header.certificate,
-            embedded_certificates=facts.header.carried,
+            embedded_certificates=facts.header.carried + (stamp.carried if stamp else ()),
             claimed_signing_time=None,
-            timestamp_time=None,
-            timestamp_certificate=None,
-            timestamp_intact=None,
+            timestamp_time=stamp.time if stamp else None,
+            timestamp_certificate=stamp.tsa_certificate if stamp else None,
+            timestamp_intact=stamp.intact if stamp else None,
             covers_whole_document=True,
         )
     ]
@@ -188,7 +210,7 @@ def verify_bytes(data: bytes, *, content: bytes | None = None) -> ValidationRepo
     """Verify a signed file (or a detached CMS signature ``data`` over ``content``)."""
     if len(data) > MAX_UPLOAD or (content is not None and len(content) > MAX_UPLOAD):
         return ValidationReport(format="", signatures=(), problems=("too-large",), document=None)
-    head = data[:1024].lstrip()
+    head = data[:1024].removeprefix(b"\xef\xbb\xbf").lstrip()  # a UTF-8 BOM, as Windows writes
     facts: list[SignatureFacts] | None
     try:
         if head.startswith(b"%PDF"):

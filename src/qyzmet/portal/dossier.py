@@ -14,8 +14,8 @@ from django.utils import timezone, translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 
+from qyzmet.core import formatting
 from qyzmet.identity.models import Organisation, Person
-from qyzmet.portal import formatting
 from qyzmet.registries import models as m
 from qyzmet.registries.selectors import (
     Dossier,

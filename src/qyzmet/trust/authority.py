@@ -280,9 +280,10 @@ def certificate_issue(
         issuer_name, issuer_key, issuer_public = subject.x509_name(), private_key, public_key  # type: ignore[assignment]
     else:
         issuer_x509 = x509_of(issuer)
-        if issuer.revoked_at or issuer_x509.not_valid_after_utc < not_after:
-            # A CA never issues beyond its own life, nor once revoked.
-            not_after = min(not_after, issuer_x509.not_valid_after_utc)
+        if issuer.revoked_at is not None:
+            raise Problem(409, f"{issuer} is revoked and issues nothing more.")
+        # A CA never issues beyond its own life.
+        not_after = min(not_after, issuer_x509.not_valid_after_utc)
         issuer_name, issuer_key = issuer_x509.subject, _private_key(issuer)
         issuer_public = issuer_x509.public_key()
     serial = x509.random_serial_number()
@@ -634,3 +635,15 @@ def trust_anchor_import(*, data: bytes, kind: AnchorKind, name: str, actor: str)
         data={"kind": kind, "name": name, "subject": certificate.subject.rfc4514_string()},
     )
     return anchor
+
+
+@transaction.atomic
+def trust_anchor_distrust(*, sha256: str, actor: str) -> int:
+    """Deactivate every trust list entry with this fingerprint; returns how many."""
+    count = TrustAnchor.objects.filter(sha256=sha256, active=True).update(active=False)
+    if count == 0:
+        raise Problem(404, f"No active trust list entry has fingerprint {sha256}.")
+    audit_record(
+        actor=actor, action="trust.anchor.distrust", object_type="trust-anchor", object_id=sha256
+    )
+    return count

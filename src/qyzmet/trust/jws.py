@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import CertificatePublicKeyTypes
 from django.utils import timezone
@@ -82,10 +84,19 @@ class JwsHeader:
 
 
 _headers: OrderedDict[str, tuple[JwsHeader, float, CertificateCheck | None]] = OrderedDict()
+_headers_lock = threading.Lock()  # web servers verify on several threads
+
+
+def _cached(protected: str) -> tuple[JwsHeader, float, CertificateCheck | None] | None:
+    with _headers_lock:
+        found = _headers.get(protected)
+        if found is not None:
+            _headers.move_to_end(protected)
+        return found
 
 
 def _header(protected: str) -> JwsHeader:
-    cached = _headers.get(protected)
+    cached = _cached(protected)
     if cached is not None:
         return cached[0]
     try:
@@ -94,10 +105,13 @@ def _header(protected: str) -> JwsHeader:
             x509.load_der_x509_certificate(base64.b64decode(c, validate=True)) for c in raw["x5c"]
         )
         algorithm = algorithm_for_jws(raw["alg"])
+        public_key = certificates[0].public_key()
+    except IndexError as error:
+        raise JwsError("malformed", "the JWS header carries no certificate") from error
+    except UnsupportedAlgorithm as error:
+        raise JwsError("unsupported-algorithm", f"unsupported key: {error}") from error
     except (KeyError, TypeError, ValueError, binascii.Error) as error:
         raise JwsError("malformed", f"unreadable JWS header: {error}") from error
-    if not certificates:
-        raise JwsError("malformed", "the JWS header carries no certificate")
     if raw.get("crit"):
         raise JwsError("malformed", "critical JWS header parameters are not supported")
     header = JwsHeader(
@@ -105,7 +119,7 @@ def _header(protected: str) -> JwsHeader:
         algorithm=algorithm,
         certificate=certificates[0],
         carried=certificates[1:],
-        public_key=certificates[0].public_key(),
+        public_key=public_key,
     )
     _remember(protected, header, 0.0, None)
     return header
@@ -114,10 +128,11 @@ def _header(protected: str) -> JwsHeader:
 def _remember(
     protected: str, header: JwsHeader, until: float, check: CertificateCheck | None
 ) -> None:
-    _headers[protected] = (header, until, check)
-    _headers.move_to_end(protected)
-    while len(_headers) > _CACHE_SIZE:
-        _headers.popitem(last=False)
+    with _headers_lock:
+        _headers[protected] = (header, until, check)
+        _headers.move_to_end(protected)
+        while len(_headers) > _CACHE_SIZE:
+            _headers.popitem(last=False)
 
 
 def _split(token: str) -> tuple[str, str]:
@@ -157,7 +172,7 @@ def jws_verify(token: str, payload: bytes, *, at: datetime | None = None) -> Jws
     facts = jws_inspect(token, payload)
     protected = token.split(".", 1)[0]
     if at is None:
-        _, until, check = _headers.get(protected, (facts.header, 0.0, None))
+        _, until, check = _cached(protected) or (facts.header, 0.0, None)
         if check is None or until < time.monotonic():
             check = certificate_check(
                 facts.header.certificate, at=timezone.now(), carried=facts.header.carried
@@ -169,4 +184,5 @@ def jws_verify(token: str, payload: bytes, *, at: datetime | None = None) -> Jws
 
 
 def jws_trust_cache_clear() -> None:
-    _headers.clear()
+    with _headers_lock:
+        _headers.clear()

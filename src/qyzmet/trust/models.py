@@ -64,6 +64,12 @@ class Certificate(models.Model):
             ),
         ]
         constraints = [
+            # Two `trust init` at once cannot both create a root.
+            models.UniqueConstraint(
+                fields=["purpose"],
+                condition=Q(purpose="root-ca", revoked_at__isnull=True),
+                name="trust_one_active_root",
+            ),
             models.CheckConstraint(
                 name="trust_cert_sealed_key_only_when_held",
                 condition=Q(key_holder="platform-sealed", sealed_key__isnull=False)

@@ -14,23 +14,18 @@ import urllib.request
 from dataclasses import dataclass
 from datetime import datetime
 
-from asn1crypto import algos, cms, core, keys, tsp
+from asn1crypto import cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from django.conf import settings
-from django.utils import timezone
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from qyzmet.trust.authority import ca_certificate, chain_of, rsa_key_of
 from qyzmet.trust.models import Purpose
-
-# The TSA policy this platform's time stamps are issued under. A deployment registers
-# its own OID and sets QYZMET_TSA_POLICY_OID; this default marks them as qyzmet's.
-DEFAULT_POLICY_OID = "1.3.6.1.4.1.0.1.1"
 
 
 class PlatformTimeStamper(DummyTimeStamper):
@@ -41,9 +36,7 @@ class PlatformTimeStamper(DummyTimeStamper):
     ) -> tsp.TSTInfo:
         info = {
             "version": "v1",
-            "policy": tsp.ObjectIdentifier(
-                getattr(settings, "QYZMET_TSA_POLICY_OID", DEFAULT_POLICY_OID)
-            ),
+            "policy": tsp.ObjectIdentifier(settings.QYZMET_TSA_POLICY_OID),
             "message_imprint": message_imprint,
             "serial_number": secrets.randbits(120),
             "gen_time": dt,
@@ -75,7 +68,7 @@ def platform_timestamper() -> PlatformTimeStamper:
 
 def timestamper() -> TimeStamper:
     """The TSA signing code should use: an external one if configured, else the platform's."""
-    url = getattr(settings, "QYZMET_TSA_URL", "")
+    url = settings.QYZMET_TSA_URL
     return HttpTimeStamper(url) if url else platform_timestamper()
 
 
@@ -105,41 +98,37 @@ def tsa_respond(request_der: bytes) -> bytes:
         request.native  # noqa: B018 - parses fully, so bad input fails here
     except (ValueError, TypeError):
         return _rejection("bad_data_format")
-    if request["message_imprint"]["hash_algorithm"]["algorithm"].native not in _HASHES:
+    imprint = request["message_imprint"]
+    hash_name = imprint["hash_algorithm"]["algorithm"].native
+    if hash_name not in _HASHES:
         return _rejection("bad_alg")
+    if len(imprint["hashed_message"].native) != _HASHES[hash_name].digest_size:
+        return _rejection("bad_data_format")
     response: tsp.TimeStampResp = platform_timestamper().request_tsa_response(request)
     return bytes(response.dump())
 
 
 def _rejection(reason: str) -> bytes:
-    status = {"status": "rejection", "fail_info": tsp.PKIFailureInfo({reason})}
-    return bytes(tsp.TimeStampResp({"status": status}).dump())
+    # A rejection carries no token (RFC 3161 2.4.2), but asn1crypto's TimeStampResp cannot
+    # be dumped without one: wrap the status in the SEQUENCE by hand.
+    status = tsp.PKIStatusInfo({"status": "rejection", "fail_info": tsp.PKIFailureInfo({reason})})
+    return bytes(core.Sequence(contents=status.dump()).dump())
 
 
 def timestamp_token(data: bytes) -> bytes:
-    """A time-stamp token (CMS ContentInfo, DER) over SHA-256 of ``data``."""
+    """A time-stamp token (CMS ContentInfo, DER) over SHA-256 of ``data``, from the
+    configured TSA (:func:`timestamper`). Must not be called from a running event loop."""
     digest = hashlib.sha256(data).digest()
-    request = tsp.TimeStampReq(
-        {
-            "version": "v1",
-            "message_imprint": {
-                "hash_algorithm": algos.DigestAlgorithm({"algorithm": "sha256"}),
-                "hashed_message": digest,
-            },
-            "nonce": core.Integer(secrets.randbits(63)),
-            "cert_req": True,
-        }
-    )
-    response = platform_timestamper().request_tsa_response(request)
-    token: cms.ContentInfo = response["time_stamp_token"]
+    token: cms.ContentInfo = asyncio.run(timestamper().async_timestamp(digest, "sha256"))
     return bytes(token.dump())
 
 
 def timestamp_time(token_der: bytes) -> datetime:
+    """The time a token states (without checking it: see :func:`timestamp_inspect`)."""
     token = cms.ContentInfo.load(token_der)
     info = token["content"]["encap_content_info"]["content"].parsed
     at: datetime = info["gen_time"].native
-    return at.astimezone(timezone.get_current_timezone())
+    return at
 
 
 def timestamp_inspect(token_der: bytes, data: bytes) -> TimestampFacts:

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.x509.oid import ExtendedKeyUsageOID
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from qyzmet.trust.authority import sha256_of, x509_of
 from qyzmet.trust.models import AnchorKind, Certificate, TrustAnchor
@@ -46,6 +46,14 @@ class CertificateCheck:
         return not self.problems
 
 
+_NAMES = {NameOID.SERIAL_NUMBER: "serialNumber", NameOID.ORGANIZATION_IDENTIFIER: "orgId"}
+
+
+def name_text(name: x509.Name) -> str:
+    """A distinguished name as text, with names for the attributes national CAs use."""
+    return name.rfc4514_string(_NAMES)
+
+
 def _anchors(kind: AnchorKind) -> dict[str, x509.Certificate]:
     return {
         anchor.sha256: x509.load_der_x509_certificate(bytes(anchor.der))
@@ -62,7 +70,7 @@ def _issued(
             continue
         try:
             child.verify_directly_issued_by(candidate)
-        except (ValueError, TypeError, InvalidSignature):
+        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
             continue
         found.append(candidate)
     return found
@@ -110,7 +118,7 @@ def certificate_check(
         current = path[-1]
         fingerprint = sha256_of(current)
         if fingerprint in anchors:
-            anchor_name = current.subject.rfc4514_string()
+            anchor_name = name_text(current.subject)
             break
         if len(path) > MAX_PATH:
             problems.append("untrusted")
@@ -141,8 +149,8 @@ def certificate_check(
         revoked_at = record.revoked_at if record else None
         links.append(
             ChainLink(
-                subject=link.subject.rfc4514_string(),
-                issuer=link.issuer.rfc4514_string(),
+                subject=name_text(link.subject),
+                issuer=name_text(link.issuer),
                 serial=format(link.serial_number, "x"),
                 sha256=fingerprint,
                 not_before=link.not_valid_before_utc,

@@ -27,6 +27,7 @@ from asn1crypto import core as asn1_core
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from pyhanko.sign.general import check_ess_certid
@@ -292,7 +293,10 @@ def _key_fits(
         mechanism = signature_algorithm.signature_algo
     except ValueError:
         mechanism = signature_algorithm["algorithm"].native
-    public_key = _from_asn1(certificate).public_key()
+    try:
+        public_key = _from_asn1(certificate).public_key()
+    except UnsupportedAlgorithm:  # e.g. a GOST key, which cryptography cannot load
+        return False
     if mechanism in ("rsassa_pkcs1v15", "rsassa_pss"):
         return isinstance(public_key, rsa.RSAPublicKey)
     if mechanism == "ecdsa":

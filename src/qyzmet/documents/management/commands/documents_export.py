@@ -44,7 +44,8 @@ class Command(BaseCommand):
                 }
             )
         (out / "manifest.json").write_text(
-            json.dumps({"iin": person.iin, "documents": manifest}, ensure_ascii=False, indent=2)
+            json.dumps({"iin": person.iin, "documents": manifest}, ensure_ascii=False, indent=2),
+            encoding="utf-8",
         )
         audit_record(
             actor="operator:cli",

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from waitress.server import create_server
 
+from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
 from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
@@ -72,7 +73,13 @@ class Command(BaseCommand):
         self._serve(port, logins)
 
     def _serve(self, port: int, logins: list[str]) -> None:
-        server = create_server(application, host="127.0.0.1", port=port, threads=8)
+        server = create_server(
+            application,
+            host="127.0.0.1",
+            port=port,
+            threads=8,
+            max_request_body_size=MAX_REQUEST_BODY,
+        )
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
         sealer, stop_sealer = start_sealer()
         worker = task_worker("demo")

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from qyzmet.portal import formatting
+from qyzmet.core import formatting
 
 NBSP = "\u00a0"
 
