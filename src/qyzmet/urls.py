@@ -10,6 +10,8 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("trust/", include("qyzmet.trust.urls")),
+    path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

@@ -4,6 +4,7 @@ xmlsec1 and OpenSSL. What we make must pass them; what we read must agree with t
 from __future__ import annotations
 
 import asyncio
+import base64
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -311,6 +312,127 @@ def test_xades_passes_xmlsec1_trusting_only_the_root_and_tampering_is_caught(
     (facts,) = xades_inspect(tampered)
     assert not facts.intact
     assert facts.integrity_problem == "digest-mismatch"
+
+
+_NS = {"ds": "http://www.w3.org/2000/09/xmldsig#", "xades": "http://uri.etsi.org/01903/v1.3.2#"}
+_SIGNATURE_TIMESTAMP = (
+    "ds:Signature/ds:Object/xades:QualifyingProperties/xades:UnsignedProperties"
+    "/xades:UnsignedSignatureProperties/xades:SignatureTimeStamp"
+)
+
+
+def _token_of(xml: bytes) -> str:
+    """The base64 EncapsulatedTimeStamp of the (only) signature in ``xml``."""
+    text: str = etree.fromstring(xml).findtext(
+        f"{_SIGNATURE_TIMESTAMP}/xades:EncapsulatedTimeStamp", namespaces=_NS
+    )
+    return text
+
+
+def _signature_value_of(xml: bytes) -> str:
+    text: str = etree.fromstring(xml).findtext("ds:Signature/ds:SignatureValue", namespaces=_NS)
+    return text
+
+
+@pytest.mark.parametrize("kind", ["ec", "rsa"])
+def test_xades_t_passes_xmlsec1_and_its_time_stamp_is_read(kind: KeyKind, tmp_path: Path) -> None:
+    pki = make_pki(kind)
+    root = pki.write_root(tmp_path / "root.pem")
+    signed = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+
+    # The unsigned properties are outside every Reference: xmlsec1 is as happy as with BES.
+    verified = _xmlsec1_verify(root, signed)
+    assert verified.returncode == 0, verified.stderr
+    assert verified.stderr.startswith("OK")
+    (facts,) = xades_inspect(signed)
+    _assert_intact(facts, pki, timestamped=True)
+    assert pki.tsa_certificate in facts.embedded_certificates
+
+    (stamp,) = etree.fromstring(signed).iterfind(_SIGNATURE_TIMESTAMP, _NS)
+    assert [child.tag.split("}")[1] for child in stamp] == [
+        "CanonicalizationMethod",
+        "EncapsulatedTimeStamp",
+    ]
+    assert (
+        stamp.find("ds:CanonicalizationMethod", _NS).get("Algorithm")
+        == "http://www.w3.org/TR/2001/REC-xml-c14n-20010315"
+    )
+    # OpenSSL, knowing nothing of XAdES, agrees that the token is the TSA's and that it
+    # stamps the SignatureValue element in inclusive C14N: with the namespaces in scope.
+    value = etree.fromstring(signed).find("ds:Signature/ds:SignatureValue", _NS)
+    canonical = etree.tostring(value, method="c14n")
+    assert canonical.startswith(
+        b'<ds:SignatureValue xmlns="urn:qyzmet:test" '
+        b'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" '
+        b'xmlns:xades="http://uri.etsi.org/01903/v1.3.2#">'
+    )
+    (tmp_path / "stamped").write_bytes(canonical)
+    (tmp_path / "token.der").write_bytes(base64.b64decode(_token_of(signed)))
+    checked = _run(
+        _require("openssl"), "ts", "-verify", "-token_in", "-in", tmp_path / "token.der",
+        "-data", tmp_path / "stamped", "-CAfile", root,
+    )  # fmt: skip
+    assert checked.returncode == 0, checked.stderr
+    assert "Verification: OK" in checked.stdout
+
+
+def test_xades_t_with_another_signature_value_has_neither_signature_nor_stamp_intact() -> None:
+    pki = make_pki("ec")
+    signed = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+    other = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+    ours, theirs = _signature_value_of(signed), _signature_value_of(other)
+    assert ours != theirs  # ECDSA signatures are randomised
+
+    (facts,) = xades_inspect(signed.replace(ours.encode(), theirs.encode()))
+    assert not facts.intact
+    assert facts.integrity_problem == "bad-signature-value"
+    assert facts.timestamp_intact is False
+    assert facts.timestamp_certificate == pki.tsa_certificate
+
+
+def test_xades_t_with_the_time_stamp_of_another_signature_is_reported() -> None:
+    pki = make_pki("ec")
+    signed = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+    donor = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+
+    (facts,) = xades_inspect(signed.replace(_token_of(signed).encode(), _token_of(donor).encode()))
+    # The signature itself is fine; the token is a good one, for a different signature.
+    assert facts.intact
+    assert facts.timestamp_intact is False
+    assert facts.timestamp_certificate == pki.tsa_certificate
+    _assert_recent(facts.timestamp_time)
+
+
+def _flip_last_byte(token: str) -> str:
+    """The token with the last byte of the TSA's signature value changed."""
+    der = bytearray(base64.b64decode(token))
+    der[-1] ^= 0x01
+    return base64.b64encode(bytes(der)).decode()
+
+
+@pytest.mark.parametrize(
+    ("garble", "problem"),
+    [
+        (lambda token: "", None),
+        (lambda token: base64.b64encode(b"not DER at all").decode(), None),
+        (_flip_last_byte, None),
+        # signxml checks the signature against the XAdES schema, unsigned properties too
+        (lambda token: "not base64!", "malformed-signature"),
+        (lambda token: token[: len(token) // 2 - 1], "malformed-signature"),
+    ],
+    ids=["empty", "not-der", "bad-tsa-signature", "not-base64", "truncated"],
+)
+def test_xades_t_with_a_garbled_time_stamp_is_reported_not_raised(
+    garble: Callable[[str], str], problem: str | None
+) -> None:
+    pki = make_pki("ec")
+    signed = xades_sign(XML, signer=pki.signer, timestamper=pki.timestamper())
+    token = _token_of(signed)
+
+    (facts,) = xades_inspect(signed.replace(token.encode(), garble(token).encode()))
+    assert facts.integrity_problem == problem
+    assert facts.intact is (problem is None)
+    assert facts.timestamp_intact is False
 
 
 def test_xades_of_a_root_with_an_id_still_refers_to_the_whole_document(tmp_path: Path) -> None:

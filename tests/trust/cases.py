@@ -84,12 +84,12 @@ def signed_file(kind: Format, identity: SigningIdentity) -> tuple[bytes, bytes |
         return pades_sign(minimal_pdf(), signer=identity, timestamper=platform_timestamper()), None
     if kind == "xml":
         xml = b'<?xml version="1.0" encoding="UTF-8"?><Extract><Name>Test</Name></Extract>'
-        return xades_sign(xml, signer=identity), None
+        return xades_sign(xml, signer=identity, timestamper=platform_timestamper()), None
     if kind == "json":
         payload = {"kind": "test", "data": {"name": "Test"}}
-        signature = jws_sign(canonical_json(payload), signer=identity)
-        stamp = base64.b64encode(timestamp_token(signature.encode())).decode()
-        envelope = {"payload": payload, "signature": signature, "timestamp": stamp}
+        token = jws_sign(canonical_json(payload), signer=identity)
+        stamp = base64.b64encode(timestamp_token(token.encode())).decode()
+        envelope = {"payload": payload, "signature": token, "timestamp": stamp}
         return canonical_json(envelope), None
     signature = cms_sign_detached(CMS_CONTENT, signer=identity, timestamper=platform_timestamper())
     return signature, CMS_CONTENT

@@ -94,7 +94,7 @@ def _render(
             )
         if format == DocumentFormat.XML:
             xml = render_to_string(f"documents/results/{kind}.xml", common)
-            return xades_sign(xml.encode(), signer=identity)
+            return xades_sign(xml.encode(), signer=identity, timestamper=timestamper())
     payload = {
         "kind": kind,
         "title": title,

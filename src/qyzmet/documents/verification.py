@@ -29,7 +29,7 @@ from qyzmet.documents.models import Blob, Document
 from qyzmet.trust.jws import JwsError, canonical_json, jws_inspect
 from qyzmet.trust.models import AnchorKind
 from qyzmet.trust.timestamps import TimestampFacts, timestamp_inspect
-from qyzmet.trust.validation import ChainLink, certificate_check
+from qyzmet.trust.validation import CERTIFICATE_PROBLEMS, ChainLink, certificate_check
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -42,13 +42,7 @@ PROBLEMS: dict[str, Promise] = {
     "content-after-signature": _("Content was added to the document after it was signed."),
     "malformed-signature": _("The signature is damaged and cannot be read."),
     "unsupported-algorithm": _("The signature uses an algorithm this platform does not accept."),
-    # trust
-    "untrusted": _("The signer's certificate was not issued by a trusted authority."),
-    "not-a-ca": _("A certificate in the chain is not a certification authority."),
-    "expired": _("The signer's certificate had expired at the time of signing."),
-    "not-yet-valid": _("The signer's certificate was not yet valid at the time of signing."),
-    "revoked": _("The signer's certificate was revoked before the signature was made."),
-    "wrong-purpose": _("The certificate may not be used for this kind of signature."),
+    **CERTIFICATE_PROBLEMS,
     # time stamps
     "timestamp-damaged": _("The time stamp is damaged; the signing time is not proven."),
     "timestamp-untrusted": _("The time stamp is not from a trusted authority."),
@@ -158,7 +152,7 @@ def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
     """
     try:
         envelope = json.loads(data)
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting: not a document
         return None
     if not isinstance(envelope, dict) or not (
         {"payload", "signature"} <= set(envelope) <= {"payload", "signature", "timestamp"}
@@ -166,7 +160,7 @@ def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
         return None
     try:
         facts = jws_inspect(str(envelope["signature"]), canonical_json(envelope["payload"]))
-    except JwsError:
+    except (JwsError, UnicodeEncodeError, RecursionError):  # a lone surrogate cannot be signed
         return [
             SignatureFacts(
                 format="jws",

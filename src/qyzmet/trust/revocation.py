@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from asn1crypto import keys
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.x509 import ocsp
 from django.utils import timezone
@@ -74,14 +75,17 @@ def ocsp_respond(request_der: bytes) -> bytes:
     try:
         request = ocsp.load_der_ocsp_request(request_der)
         serial = format(request.serial_number, "x")
-    except ValueError:
+        # A CertID hashed with anything but SHA-1/224/256/384/512 (e.g. MD5) cannot be
+        # matched or answered in kind.
+        cert_id_hash = request.hash_algorithm
+    except (ValueError, UnsupportedAlgorithm):
         return _unsuccessful(ocsp.OCSPResponseStatus.MALFORMED_REQUEST)
     responder = ca_certificate(Purpose.OCSP)
     issuer = responder.issuer
     if issuer is None:
         return _unsuccessful(ocsp.OCSPResponseStatus.INTERNAL_ERROR)
     issuer_x509 = x509_of(issuer)
-    if request.issuer_key_hash != _key_hash(issuer_x509, request.hash_algorithm):
+    if request.issuer_key_hash != _key_hash(issuer_x509, cert_id_hash):
         return _unknown(request, responder, issuer_x509)
     found = Certificate.objects.filter(serial=serial, issuer=issuer).first()
     if found is None:
@@ -91,9 +95,8 @@ def ocsp_respond(request_der: bytes) -> bytes:
     builder = ocsp.OCSPResponseBuilder().add_response(
         cert=x509_of(found),
         issuer=issuer_x509,
-        algorithm=hashes.SHA256()
-        if isinstance(request.hash_algorithm, hashes.SHA256)
-        else hashes.SHA1(),  # noqa: S303 - RFC 6960 CertID default
+        # The answer's CertID must use the request's hash, or the client cannot match it.
+        algorithm=cert_id_hash,
         cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
         this_update=now,
         next_update=now + OCSP_VALIDITY,

@@ -39,7 +39,7 @@ from qyzmet.trust.models import (
     SigningRequest,
 )
 from qyzmet.trust.timestamps import timestamp_token
-from qyzmet.trust.validation import certificate_check
+from qyzmet.trust.validation import CERTIFICATE_PROBLEMS, certificate_check
 
 CODE_LIFETIME = timedelta(minutes=5)
 CODE_ATTEMPTS = 3
@@ -145,6 +145,8 @@ def signing_request_confirm(*, request: SigningRequest, code: str) -> Signature:
     refusal: Problem | None = None
     with transaction.atomic():
         locked = SigningRequest.objects.select_for_update().get(pk=request.pk)
+        # Locked too, so that a revocation cannot slip in between this check and the signing.
+        certificate = Certificate.objects.select_for_update().get(pk=locked.certificate_id)
         now = timezone.now()
         if locked.used_at is not None:
             refusal = Problem(409, _("This code has already been used."), code="code-used")
@@ -156,16 +158,23 @@ def signing_request_confirm(*, request: SigningRequest, code: str) -> Signature:
             refusal = Problem(
                 410, _("The code has expired. Start the signature again."), code="code-expired"
             )
+        elif certificate.revoked_at is not None or certificate.not_after <= now:
+            # Revoked (or expired) since the code was sent: the held key signs nothing more.
+            refusal = Problem(
+                409,
+                _("The certificate for this signature is no longer valid. Start again."),
+                code="certificate-invalid",
+            )
         elif not hmac.compare_digest(locked.code_hash, _code_hash(str(locked.public_id), code)):
             locked.failed_attempts += 1
             locked.save(update_fields=["failed_attempts"])
             refusal = Problem(422, _("The code is not right."), code="code-wrong")
         else:
-            identity = signing_identity(locked.certificate)
+            identity = signing_identity(certificate)
             algorithm = algorithm_of_key(identity.private_key)
             value = algorithm.sign(identity.private_key, bytes.fromhex(locked.content_sha256))
             signature = _signature_create(
-                certificate=locked.certificate,
+                certificate=certificate,
                 algorithm=algorithm.jws,
                 value=value,
                 content_sha256=locked.content_sha256,
@@ -256,8 +265,7 @@ def signature_record(
     if not check.trusted:
         raise Problem(
             422,
-            _("The certificate cannot be used: %(problems)s.")
-            % {"problems": ", ".join(check.problems)},
+            " ".join(str(CERTIFICATE_PROBLEMS[code]) for code in check.problems),
             code="certificate-not-trusted",
         )
     if not chosen.verify(presented.public_key(), value, digest):

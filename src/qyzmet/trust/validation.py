@@ -16,11 +16,23 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from qyzmet.trust.authority import sha256_of, x509_of
 from qyzmet.trust.models import AnchorKind, Certificate, TrustAnchor
 
 MAX_PATH = 6
+
+# What each problem means, in words a reader understands (reports translate them).
+CERTIFICATE_PROBLEMS: dict[str, Promise] = {
+    "untrusted": _("The signer's certificate was not issued by a trusted authority."),
+    "not-a-ca": _("A certificate in the chain is not a certification authority."),
+    "expired": _("The signer's certificate had expired at the time of signing."),
+    "not-yet-valid": _("The signer's certificate was not yet valid at the time of signing."),
+    "revoked": _("The signer's certificate was revoked before the signature was made."),
+    "wrong-purpose": _("The certificate may not be used for this kind of signature."),
+}
 
 
 @dataclass(frozen=True)

@@ -174,8 +174,8 @@ def signed_data_facts(
         timestamp_time = timestamp_certificate = timestamp_intact = None
         token_certificates: list[asn1_x509.Certificate] = []
         if token is not None:
-            timestamp_time, tsa_asn1, timestamp_intact, token_certificates = _check_timestamp(
-                token, signer_info
+            timestamp_time, tsa_asn1, timestamp_intact, token_certificates = check_timestamp(
+                token, signer_info["signature"].native
             )
             timestamp_certificate = _from_asn1(tsa_asn1) if tsa_asn1 is not None else None
         facts.append(
@@ -316,13 +316,13 @@ def _timestamp_token(signer_info: asn1_cms.SignerInfo) -> asn1_cms.ContentInfo |
     return None
 
 
-def _check_timestamp(
-    token: asn1_cms.ContentInfo, signer_info: asn1_cms.SignerInfo
+def check_timestamp(
+    token: asn1_cms.ContentInfo, stamped: bytes
 ) -> tuple[datetime | None, asn1_x509.Certificate | None, bool, list[asn1_x509.Certificate]]:
-    """genTime, TSA certificate, intactness and certificates of a signature timestamp token.
+    """genTime, TSA certificate, intactness and certificates of a time-stamp token.
 
     Intact means the token's own signature verifies and its message imprint is the digest of
-    this signer's signature value, i.e. the token time-stamps exactly this signature.
+    ``stamped`` (a signature value, or what a format stamps), i.e. it time-stamps exactly that.
     """
     signed_data = token["content"]
     certificates = _certificates(signed_data)
@@ -342,9 +342,7 @@ def _check_timestamp(
         )
         intact = intact and problem is None
     imprint = tst_info["message_imprint"]
-    expected = _digest(
-        imprint["hash_algorithm"]["algorithm"].native, signer_info["signature"].native
-    )
+    expected = _digest(imprint["hash_algorithm"]["algorithm"].native, stamped)
     intact = (
         intact
         and tsa_certificate is not None

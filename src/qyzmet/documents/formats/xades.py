@@ -1,4 +1,4 @@
-"""XAdES signatures: make an enveloped XAdES-BES signature with signxml, read them back.
+"""XAdES signatures: make an enveloped XAdES-BES or -T signature with signxml, read them back.
 
 xmlsec1 (1.2.37, OpenSSL) accepts what :func:`xades_sign` makes, trusting only the root::
 
@@ -9,26 +9,32 @@ It exits 0 and prints ``OK`` (then ``SignedInfo References (ok/all): 3/3``) on s
 attributes inside the signature (the ``#...SignedProperties`` and ``#...KeyInfo``
 references), and the document itself is referenced as ``URI=""``, never by an Id on its root
 (that would need ``--id-attr:Id <root element name>``). No ``--untrusted-pem`` either: the
-issuing CA travels in ``KeyInfo``.
+issuing CA travels in ``KeyInfo``. The signature time stamp of XAdES-T sits in
+``UnsignedProperties``, which no Reference covers: xmlsec1 neither checks nor minds it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
-from dataclasses import replace
+import hashlib
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from asn1crypto import cms as asn1_cms
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree  # type: ignore[import-untyped]
+from pyhanko.sign.timestamps import TimeStamper
 from signxml.algorithms import CanonicalizationMethod, DigestAlgorithm, SignatureMethod
 from signxml.exceptions import InvalidDigest, InvalidInput, InvalidSignature
 from signxml.signer import SignatureReference
 from signxml.xades.xades import XAdESSignatureConfiguration, XAdESSigner, XAdESVerifier
 
 from qyzmet.documents.formats import FormatError, SignatureFacts, require_key_matches_certificate
+from qyzmet.documents.formats.cms import _from_asn1, check_timestamp
 from qyzmet.trust.signer import SigningIdentity
 
 _DS = "http://www.w3.org/2000/09/xmldsig#"
@@ -37,6 +43,14 @@ _NS = {"ds": _DS, "xades": _XADES}
 _ENVELOPED = "http://www.w3.org/2000/09/xmldsig#enveloped-signature"
 # Transforms that change how the document is serialised, not what part of it is signed.
 _CANONICALISATIONS = frozenset(method.value for method in CanonicalizationMethod)
+# The canonicalisations lxml computes exactly for an element, as (exclusive, with_comments).
+# C14N 1.1 is left out: lxml would silently compute 1.0 instead.
+_ELEMENT_CANONICALISATIONS = {
+    CanonicalizationMethod.CANONICAL_XML_1_0.value: (False, False),
+    CanonicalizationMethod.CANONICAL_XML_1_0_WITH_COMMENTS.value: (False, True),
+    CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0.value: (True, False),
+    CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0_WITH_COMMENTS.value: (True, True),
+}
 _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
     DigestAlgorithm.SHA1.value: hashes.SHA1,
     DigestAlgorithm.SHA224.value: hashes.SHA224,
@@ -46,16 +60,21 @@ _DIGESTS: dict[str, type[hashes.HashAlgorithm]] = {
 }
 
 
-def xades_sign(xml: bytes, *, signer: SigningIdentity) -> bytes:
-    """``xml`` with an enveloped XAdES-BES signature appended to its root element, as UTF-8.
+def xades_sign(
+    xml: bytes, *, signer: SigningIdentity, timestamper: TimeStamper | None = None
+) -> bytes:
+    """``xml`` with an enveloped XAdES signature appended to its root element, as UTF-8.
 
     The signature covers the whole document (reference ``""`` with the enveloped-signature
     transform), its SignedProperties (SigningTime, SigningCertificateV2) and its KeyInfo, which
     holds the signer's certificate then ``signer.chain``. RSA keys sign with RSA-SHA256, EC keys
     with ECDSA-SHA256; canonicalisation is C14N 1.0, which every XML-DSig verifier knows.
-    Raises :class:`FormatError`: ``not-xml`` for bytes that are not well-formed XML without
-    DTD, ``unsupported-key`` for Ed25519 (signxml has no EdDSA), ``key-certificate-mismatch``
-    when the key is not the certificate's.
+    With a ``timestamper`` the signature is XAdES-T: an unsigned SignatureTimeStamp holds an
+    RFC 3161 token over SHA-256 of the C14N 1.0 ``ds:SignatureValue`` element (EN 319 132-1);
+    without one it is XAdES-BES. Raises :class:`FormatError`: ``not-xml`` for bytes that are
+    not well-formed XML without DTD, ``unsupported-key`` for Ed25519 (signxml has no EdDSA),
+    ``key-certificate-mismatch`` when the key is not the certificate's. Must not be called
+    from a running event loop.
     """
     require_key_matches_certificate(signer)
     key = signer.private_key
@@ -83,6 +102,8 @@ def xades_sign(xml: bytes, *, signer: SigningIdentity) -> bytes:
         )
     except InvalidInput as error:
         raise FormatError("not-xml", str(error)) from error
+    if timestamper is not None:
+        _add_signature_timestamp(xades_signer.signature, timestamper)
     serialised: bytes = etree.tostring(signed, xml_declaration=True, encoding="UTF-8")
     return serialised
 
@@ -96,8 +117,10 @@ def xades_inspect(xml: bytes) -> list[SignatureFacts]:
     Reference points at the whole document (``""`` or the root's Id) with no transform other
     than enveloped-signature and canonicalisation. ``claimed_signing_time`` is read from the
     verified SignedProperties when intact. Certificate validity and trust are not looked at.
-    XAdES signature timestamps are not read: ``timestamp_*`` stay None. Raises
-    :class:`FormatError` (``not-xml``) for bytes that are not well-formed XML without DTD.
+    The first SignatureTimeStamp, if any, fills ``timestamp_*`` as for CMS: intact when the
+    token's signature verifies and it time-stamps this signature's canonicalised SignatureValue;
+    its certificates join ``embedded_certificates``. Raises :class:`FormatError` (``not-xml``)
+    for bytes that are not well-formed XML without DTD.
     """
     root = _parse(xml)
     signatures = list(root.iter(f"{{{_DS}}}Signature"))
@@ -118,12 +141,51 @@ def _parse(xml: bytes) -> etree._Element:
     return root
 
 
+def _add_signature_timestamp(signature: etree._Element, timestamper: TimeStamper) -> None:
+    """Append the SignatureTimeStamp unsigned property over ``signature``'s SignatureValue."""
+    algorithm = CanonicalizationMethod.CANONICAL_XML_1_0.value
+    stamped = _canonical_signature_value(signature, algorithm)
+    if stamped is None:  # signxml always writes a SignatureValue; this is not expected
+        raise FormatError("cannot-sign", "the signature has no SignatureValue to time-stamp")
+    token: asn1_cms.ContentInfo = asyncio.run(
+        timestamper.async_timestamp(hashlib.sha256(stamped).digest(), "sha256")
+    )
+    qualifying = signature.find("ds:Object/xades:QualifyingProperties", _NS)
+    unsigned = etree.SubElement(qualifying, f"{{{_XADES}}}UnsignedProperties")
+    properties = etree.SubElement(unsigned, f"{{{_XADES}}}UnsignedSignatureProperties")
+    timestamp = etree.SubElement(
+        properties,
+        f"{{{_XADES}}}SignatureTimeStamp",
+        Id=f"{signature.get('Id')}-SignatureTimeStamp",
+    )
+    etree.SubElement(timestamp, f"{{{_DS}}}CanonicalizationMethod", Algorithm=algorithm)
+    encapsulated = etree.SubElement(timestamp, f"{{{_XADES}}}EncapsulatedTimeStamp")
+    encapsulated.text = base64.b64encode(token.dump()).decode("ascii")
+
+
+def _canonical_signature_value(signature: etree._Element, algorithm: str) -> bytes | None:
+    """The SignatureValue element as a time stamp covers it; None if absent or the algorithm
+    is not one computed here."""
+    value = signature.find("ds:SignatureValue", _NS)
+    if value is None or algorithm not in _ELEMENT_CANONICALISATIONS:
+        return None
+    exclusive, with_comments = _ELEMENT_CANONICALISATIONS[algorithm]
+    # An element's C14N keeps the namespaces in scope from its ancestors, as the spec wants.
+    canonical: bytes = etree.tostring(
+        value, method="c14n", exclusive=exclusive, with_comments=with_comments
+    )
+    return canonical
+
+
 class _WholeDocumentSigner(XAdESSigner):
-    """Refers to the document as ``URI=""`` even when its root element has an Id.
+    """Refers to the document as ``URI=""`` even when its root element has an Id, and keeps
+    the signature element it made in :attr:`signature`.
 
     signxml would write ``#<root Id>``, which means the same bytes but which verifiers resolve
     only when told which attribute is an ID (xmlsec1 needs ``--id-attr``); ``""`` needs nothing.
     """
+
+    signature: etree._Element
 
     def _unpack(
         self, data: etree._Element, references: list[SignatureReference] | None
@@ -136,6 +198,8 @@ class _WholeDocumentSigner(XAdESSigner):
         if references is None:
             # no explicit references: signxml made one, for the whole (enveloped) document
             unpacked = [replace(reference, URI="") for reference in unpacked]
+        # The document may hold other signatures; this is the one being made.
+        self.signature = signature
         return signature, document, c14n_inputs, unpacked
 
 
@@ -155,16 +219,19 @@ def _facts(
     xml: bytes, root: etree._Element, index: int, signature: etree._Element
 ) -> SignatureFacts:
     certificates = _keyinfo_certificates(signature)
+    stamp = _timestamp_facts(signature)
     facts = SignatureFacts(
         format="xades",
         intact=False,
         integrity_problem=None,
         signer_certificate=None,
-        embedded_certificates=tuple(certificates or ()),
+        # The token's certificates too: the consumer needs the TSA's issuers to build its
+        # chain, and they travel only inside the token.
+        embedded_certificates=tuple(dict.fromkeys([*(certificates or ()), *stamp.carried])),
         claimed_signing_time=_signing_time(signature),
-        timestamp_time=None,
-        timestamp_certificate=None,
-        timestamp_intact=None,
+        timestamp_time=stamp.time,
+        timestamp_certificate=stamp.tsa_certificate,
+        timestamp_intact=stamp.intact,
         covers_whole_document=_covers_whole_document(root, signature),
     )
     if certificates is None:
@@ -193,8 +260,9 @@ def _facts(
         return replace(facts, integrity_problem="digest-mismatch")
     except InvalidSignature:
         return replace(facts, integrity_problem="bad-signature-value")
-    except ValueError:
-        # signxml's InvalidInput, and what escapes it from values of the wrong shape
+    except (ValueError, etree.DocumentInvalid):
+        # signxml's InvalidInput, what escapes it from values of the wrong shape, and its
+        # XAdES schema check (e.g. an EncapsulatedTimeStamp that is not base64)
         return replace(facts, integrity_problem="malformed-signature")
     verified_time = None
     for result in results:
@@ -202,6 +270,54 @@ def _facts(
         if signed_properties is not None:
             verified_time = _parse_time(signed_properties.findtext("xades:SigningTime", None, _NS))
     return replace(facts, intact=True, claimed_signing_time=verified_time)
+
+
+@dataclass(frozen=True)
+class _Stamp:
+    time: datetime | None = None
+    tsa_certificate: x509.Certificate | None = None
+    intact: bool | None = None  # None: no SignatureTimeStamp
+    carried: tuple[x509.Certificate, ...] = ()
+
+
+def _timestamp_facts(signature: etree._Element) -> _Stamp:
+    """The first SignatureTimeStamp of ``signature``, checked as CMS checks its own."""
+    timestamp = signature.find(
+        "ds:Object/xades:QualifyingProperties/xades:UnsignedProperties"
+        "/xades:UnsignedSignatureProperties/xades:SignatureTimeStamp",
+        _NS,
+    )
+    if timestamp is None:
+        return _Stamp()
+    method = timestamp.find("ds:CanonicalizationMethod", _NS)
+    # EN 319 132-1: without a CanonicalizationMethod, inclusive C14N 1.0 applies.
+    algorithm = (
+        method.get("Algorithm", "")
+        if method is not None
+        else CanonicalizationMethod.CANONICAL_XML_1_0.value
+    )
+    stamped = _canonical_signature_value(signature, algorithm)
+    damaged = _Stamp(intact=False)
+    try:
+        token_der = base64.b64decode(
+            "".join(timestamp.findtext("xades:EncapsulatedTimeStamp", "", _NS).split()),
+            validate=True,
+        )
+        token = asn1_cms.ContentInfo.load(token_der, strict=True)
+        token.native  # noqa: B018 - asn1crypto parses lazily: broken DER fails here
+        if token["content_type"].native != "signed_data":
+            return damaged
+        # What XAdES stamps is the canonical SignatureValue element.
+        at, tsa, intact, carried = check_timestamp(token, stamped or b"")
+        return _Stamp(
+            time=at,
+            tsa_certificate=_from_asn1(tsa) if tsa is not None else None,
+            intact=intact and stamped is not None,
+            carried=tuple(_from_asn1(c) for c in carried),
+        )
+    except (binascii.Error, ValueError, KeyError, TypeError):
+        # not base64, not DER, or a CMS structure (or certificate) of the wrong shape
+        return damaged
 
 
 def _keyinfo_certificates(signature: etree._Element) -> list[x509.Certificate] | None:
