@@ -7,11 +7,21 @@ word order comes from our own catalogue (``qyzmet/locale``) so translators own t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from django.utils import translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext, pgettext_lazy
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One labelled value on a page (``portal/_facts.html`` shows a list of them)."""
+
+    label: str
+    value: str
+
 
 # (thousands separator, decimal separator); kk and ru group with a no-break space.
 _SEPARATORS: dict[str, tuple[str, str]] = {

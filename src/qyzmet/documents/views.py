@@ -38,6 +38,7 @@ from django.views.decorators.http import (
 )
 
 from qyzmet.core import formatting
+from qyzmet.core.formatting import Fact
 from qyzmet.documents.forms import ShareForm, VerifyCodeForm, VerifyUploadForm
 from qyzmet.documents.models import Document, DocumentFormat, ShareLink
 from qyzmet.documents.services import (
@@ -123,12 +124,6 @@ class MemoryUploadHandler(FileUploadHandler):
 
 
 # Presentation: the report as plain strings in the reader's language.
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
 
 
 @dataclass(frozen=True)

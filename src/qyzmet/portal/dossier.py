@@ -15,6 +15,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext
 
 from qyzmet.core import formatting
+from qyzmet.core.formatting import Fact
 from qyzmet.identity.models import Organisation, Person
 from qyzmet.registries import models as m
 from qyzmet.registries.selectors import (
@@ -25,12 +26,6 @@ from qyzmet.registries.selectors import (
 )
 
 RECENT_MONTHS = 12
-
-
-@dataclass(frozen=True)
-class Fact:
-    label: str
-    value: str
 
 
 @dataclass(frozen=True)

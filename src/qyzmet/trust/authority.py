@@ -263,8 +263,9 @@ def certificate_issue(
     agency: Agency | None = None,
     not_before: datetime | None = None,
     not_after: datetime | None = None,
+    actor: str = "system",
 ) -> Certificate:
-    """Issue and record a certificate. With ``issuer=None`` it is a self-signed root.
+    """Issue, record and audit a certificate. With ``issuer=None`` it is a self-signed root.
 
     ``private_key`` is required when the platform holds the key: it is sealed into a file
     (CA-side roles) or into the row (keys held for people and agencies).
@@ -327,6 +328,19 @@ def certificate_issue(
     if issuer is None:
         Certificate.objects.filter(pk=certificate.pk).update(issuer=certificate)
         certificate.issuer = certificate
+    audit_record(
+        actor=actor,
+        action="trust.certificate.issue",
+        object_type="certificate",
+        object_id=certificate.serial,
+        data={
+            "purpose": purpose,
+            "holder": key_holder,
+            "subject": certificate.subject,
+            "account": str(account.public_id) if account else None,
+            "agency": agency.code if agency else None,
+        },
+    )
     return certificate
 
 
@@ -431,13 +445,7 @@ def held_certificate_issue(
         key_holder=KeyHolder.PLATFORM_SEALED,
         issuer=ca_certificate(Purpose.ISSUING_CA),
         account=account,
-    )
-    audit_record(
         actor=actor,
-        action="trust.certificate.issue",
-        object_type="certificate",
-        object_id=certificate.serial,
-        data={"purpose": purpose, "holder": "platform", "account": str(account.public_id)},
     )
     return certificate
 
@@ -462,6 +470,7 @@ def key_file_issue(
         key_holder=KeyHolder.SUBJECT,
         issuer=issuing,
         account=account,
+        actor=actor,
     )
     encryption = (
         serialization.PrivateFormat.PKCS12.encryption_builder()
@@ -476,13 +485,6 @@ def key_file_issue(
         x509_of(certificate),
         list(chain_of(certificate)),
         encryption,
-    )
-    audit_record(
-        actor=actor,
-        action="trust.certificate.issue",
-        object_type="certificate",
-        object_id=certificate.serial,
-        data={"purpose": Purpose.SIGN, "holder": "key-file", "account": str(account.public_id)},
     )
     return certificate, key_file
 
@@ -514,13 +516,6 @@ def seal_certificate_ensure(*, agency: Agency) -> Certificate:
         issuer=issuing,
         agency=agency,
     )
-    audit_record(
-        actor="system",
-        action="trust.certificate.issue",
-        object_type="certificate",
-        object_id=certificate.serial,
-        data={"purpose": Purpose.SEAL, "agency": agency.code},
-    )
     return certificate
 
 
@@ -545,13 +540,7 @@ def system_certificate_issue(*, agency: Agency, csr_pem: bytes, actor: str) -> C
         key_holder=KeyHolder.SUBJECT,
         issuer=ca_certificate(Purpose.ISSUING_CA),
         agency=agency,
-    )
-    audit_record(
         actor=actor,
-        action="trust.certificate.issue",
-        object_type="certificate",
-        object_id=certificate.serial,
-        data={"purpose": Purpose.SEAL, "holder": "system", "agency": agency.code},
     )
     return certificate
 

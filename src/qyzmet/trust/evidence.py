@@ -14,7 +14,6 @@ from datetime import datetime, timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from qyzmet.core.audit import audit_record
 from qyzmet.trust.algorithms import algorithm_named
 from qyzmet.trust.authority import (
     Subject,
@@ -71,13 +70,6 @@ def evidence_certificate() -> Certificate:
         private_key=key,
         key_holder=KeyHolder.PLATFORM_SEALED,
         issuer=issuing,
-    )
-    audit_record(
-        actor="system",
-        action="trust.certificate.issue",
-        object_type="certificate",
-        object_id=certificate.serial,
-        data={"purpose": Purpose.SEAL, "holder": "platform", "for": "evidence"},
     )
     return certificate
 
