@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from qyzmet.documents.services import short_code_normalise
+from qyzmet.documents.codes import short_code_normalise
 from qyzmet.documents.verification import problem_message
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from qyzmet.core.audit import audit_record
 from qyzmet.core.errors import Problem
 from qyzmet.documents.blobs import blob_store
+from qyzmet.documents.codes import short_code_new
 from qyzmet.documents.formats.pades import pades_sign
 from qyzmet.documents.formats.xades import xades_sign
 from qyzmet.documents.models import Blob, Document, DocumentFormat, ShareLink
@@ -32,27 +33,12 @@ from qyzmet.trust.authority import seal_certificate_ensure, signing_identity
 from qyzmet.trust.jws import canonical_json, jws_sign
 from qyzmet.trust.timestamps import timestamp_token, timestamper
 
-# Crockford's base32: no I, L, O, U, so a code read aloud or typed from paper survives.
-CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 MEDIA_TYPES = {
     DocumentFormat.PDF: "application/pdf",
     DocumentFormat.XML: "application/xml",
     DocumentFormat.JSON: "application/json",
 }
 SHARE_MAX_LIFETIME = timedelta(days=30)
-
-
-def short_code_new() -> str:
-    raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
-    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
-
-
-def short_code_normalise(text: str) -> str:
-    """Read a typed code leniently: any case, spaces or dashes, O for 0, I and L for 1."""
-    cleaned = text.upper().translate(str.maketrans("OIL", "011", " -"))
-    if len(cleaned) != 12 or any(c not in CODE_ALPHABET for c in cleaned):
-        return ""
-    return f"{cleaned[:4]}-{cleaned[4:8]}-{cleaned[8:]}"
 
 
 def verification_url(short_code: str) -> str:

@@ -23,7 +23,7 @@ from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import content_disposition_header
@@ -39,14 +39,20 @@ from django.views.decorators.http import (
 
 from qyzmet.core import formatting
 from qyzmet.core.formatting import Fact
+from qyzmet.documents.codes import short_code_normalise
 from qyzmet.documents.forms import ShareForm, VerifyCodeForm, VerifyUploadForm
 from qyzmet.documents.models import Document, DocumentFormat, ShareLink
+from qyzmet.documents.selectors import (
+    document_by_code,
+    document_get_for_owner,
+    share_get_for_owner,
+    wallet_of,
+)
 from qyzmet.documents.services import (
     document_content,
     share_link_create,
     share_link_open,
     share_link_revoke,
-    short_code_normalise,
 )
 from qyzmet.documents.verification import (
     MAX_UPLOAD,
@@ -339,7 +345,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     code_form = VerifyCodeForm(request.GET)
     if code_form.is_valid():
         code = code_form.cleaned_data["code"]
-        if Document.objects.filter(short_code=code).exists():
+        if document_by_code(code) is not None:
             return redirect("documents:verify-code", code=code)
         code_form.add_error(
             "code", gettext("No document has this verification code. Check it and try again.")
@@ -363,12 +369,6 @@ def _verify_upload(request: HttpRequest, handler: MemoryUploadHandler) -> HttpRe
     return _verify_page(request, report=report_page(report, get_language()))
 
 
-def _document_by_code(code: str) -> Document | None:
-    if not code:
-        return None
-    return Document.objects.select_related("agency", "blob").filter(short_code=code).first()
-
-
 def _code_unknown(request: HttpRequest) -> HttpResponse:
     return render(request, "documents/code_unknown.html", status=404)
 
@@ -379,7 +379,7 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
     canonical = short_code_normalise(code)
     if canonical and canonical != code:
         return redirect("documents:verify-code", code=canonical, permanent=True)
-    document = _document_by_code(canonical)
+    document = document_by_code(canonical)
     if document is None:
         return _code_unknown(request)
     language = get_language()
@@ -395,7 +395,7 @@ def verify_code(request: HttpRequest, code: str) -> HttpResponse:
 @require_safe
 def verify_file(request: HttpRequest, code: str) -> HttpResponse:
     """The original file of a registered document: whoever holds the code holds the paper."""
-    document = _document_by_code(short_code_normalise(code))
+    document = document_by_code(code)
     if document is None:
         return _code_unknown(request)
     return _file_response(document)
@@ -455,11 +455,8 @@ def _wallet_items(
     person: Person, language: str, *, failed: tuple[UUID, ShareForm] | None = None
 ) -> list[WalletItem]:
     live = ShareLink.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-    documents = (
-        Document.objects.filter(owner=person)
-        .select_related("agency")
-        .prefetch_related(Prefetch("shares", queryset=live.order_by("expires_at"), to_attr="live"))
-        .order_by("-issued_at", "-pk")
+    documents = wallet_of(person.pk).prefetch_related(
+        Prefetch("shares", queryset=live.order_by("expires_at"), to_attr="live")
     )
     items = []
     for document in documents:
@@ -524,17 +521,14 @@ def wallet(request: HttpRequest) -> HttpResponse:
 @require_safe
 def document_download(request: HttpRequest, public_id: UUID) -> HttpResponse:
     _account, person = _own_person(request)
-    document = get_object_or_404(
-        Document.objects.select_related("blob"), public_id=public_id, owner=person
-    )
-    return _file_response(document)
+    return _file_response(document_get_for_owner(person.pk, public_id))
 
 
 @login_required
 @require_POST
 def share_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
     account, person = _own_person(request)
-    document = get_object_or_404(Document, public_id=public_id, owner=person)
+    document = document_get_for_owner(person.pk, public_id)
     form = ShareForm(request.POST, auto_id=f"share-{document.public_id}-%s")
     if not form.is_valid():
         return _wallet_page(request, person, failed=(document.public_id, form), status=400)
@@ -554,9 +548,7 @@ def share_create(request: HttpRequest, public_id: UUID) -> HttpResponse:
 @require_POST
 def share_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     account, person = _own_person(request)
-    link = get_object_or_404(
-        ShareLink.objects.select_related("document"), public_id=public_id, document__owner=person
-    )
+    link = share_get_for_owner(person.pk, public_id)
     share_link_revoke(link=link, account=account)
     messages.success(
         request,

@@ -26,7 +26,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -61,6 +61,14 @@ from qyzmet.trust.models import (
     TrustAnchor,
 )
 from qyzmet.trust.revocation import crl_build, ocsp_respond
+from qyzmet.trust.selectors import (
+    certificate_get_for,
+    certificates_of,
+    published_certificate,
+    signature_get_for,
+    signatures_of,
+    signing_request_get_for,
+)
 from qyzmet.trust.signing import (
     CODE_ATTEMPTS,
     signature_record,
@@ -72,7 +80,6 @@ from qyzmet.trust.timestamps import timestamp_time, tsa_respond
 # --- relying parties --------------------------------------------------------------------
 
 # Certificates of the platform's own services are public; people's carry personal data.
-PUBLISHED_PURPOSES = (Purpose.ROOT_CA, Purpose.ISSUING_CA, Purpose.TIMESTAMPING, Purpose.OCSP)
 CA_PURPOSES = (Purpose.ROOT_CA, Purpose.ISSUING_CA)
 # An OCSP request or a time-stamp query is a few hundred bytes; a few KiB leaves room for
 # extensions and requestor certificates without letting anyone make us parse megabytes.
@@ -82,18 +89,6 @@ OCSP_GET_MAX = 4 * 1024  # characters of base64 in the path (RFC 5019 expects un
 # but a revocation should reach them soon.
 REVOCATION_MAX_AGE = 300
 CERTIFICATE_MAX_AGE = 24 * 3600
-
-
-def _serial(value: str) -> str:
-    """A serial as this platform stores it: lower-case hex without leading zeros."""
-    return format(int(value, 16), "x")
-
-
-def _published(serial: str, purposes: tuple[Purpose, ...]) -> Certificate:
-    found = Certificate.objects.filter(serial=_serial(serial), purpose__in=purposes).first()
-    if found is None:
-        raise Http404
-    return found
 
 
 def _plain(status: int, text: str, **headers: str) -> HttpResponse:
@@ -121,7 +116,7 @@ def _protocol_body(request: HttpRequest, media_type: str) -> bytes | HttpRespons
 @require_safe
 def certificate_download(request: HttpRequest, serial: str) -> HttpResponse:
     """A CA-side certificate (root, issuing CA, TSA, OCSP responder) as DER: what AIA points to."""
-    certificate = _published(serial, PUBLISHED_PURPOSES)
+    certificate = published_certificate(serial)
     return HttpResponse(
         bytes(certificate.der),
         content_type="application/pkix-cert",
@@ -135,7 +130,7 @@ def certificate_download(request: HttpRequest, serial: str) -> HttpResponse:
 @require_safe
 def crl_download(request: HttpRequest, serial: str) -> HttpResponse:
     """The current CRL of one of the platform's CAs, signed on request."""
-    ca = _published(serial, CA_PURPOSES)
+    ca = published_certificate(serial, CA_PURPOSES)
     try:
         crl = crl_build(ca)
     except Problem as problem:
@@ -343,9 +338,7 @@ def _certificate_rows(account: Account) -> list[CertificateRow]:
         KeyHolder.SUBJECT: _("In your key file; the platform does not have it"),
         KeyHolder.PLATFORM_FILE: _("Kept by the platform"),
     }
-    for certificate in Certificate.objects.filter(account=account).order_by("-not_before", "-id")[
-        :50
-    ]:
+    for certificate in certificates_of(account)[:50]:
         if certificate.revoked_at is not None:
             status = _("Revoked on %(date)s") % {
                 "date": timezone.localtime(certificate.revoked_at).strftime("%Y-%m-%d %H:%M")
@@ -369,11 +362,7 @@ def _certificate_rows(account: Account) -> list[CertificateRow]:
 def _my_page(
     request: HttpRequest, account: Account, form: KeyFileIssueForm, status: int = 200
 ) -> HttpResponse:
-    signatures = (
-        Signature.objects.filter(certificate__account=account)
-        .select_related("certificate")
-        .order_by("-signed_at", "-id")[:20]
-    )
+    signatures = signatures_of(account)[:20]
     return render(
         request,
         "trust/my.html",
@@ -425,9 +414,7 @@ def key_file_download(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def certificate_revoke_page(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     account = _account(request)
-    certificate = Certificate.objects.filter(public_id=public_id, account=account).first()
-    if certificate is None:
-        raise Http404
+    certificate = certificate_get_for(account, public_id=public_id)
     if certificate.revoked_at is not None:
         messages.info(request, _("This certificate is already revoked."))
         return redirect("trust:my")
@@ -653,9 +640,7 @@ def _refusal_message(problem: Problem, signing_request: SigningRequest) -> str:
 def sign_remote_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """Remote signature, step 2: the signer types the code; the platform signs."""
     account = _account(request)
-    signing_request = SigningRequest.objects.filter(public_id=public_id, account=account).first()
-    if signing_request is None:
-        raise Http404
+    signing_request = signing_request_get_for(account, public_id)
     next_url = _next_of(request)
     form = SigningCodeForm(request.POST if request.method == "POST" else None)
     error = ""
@@ -770,13 +755,7 @@ class Receipt:
 def signature_receipt(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse:
     """What was signed, when, with which certificate, and the time stamp's time."""
     account = _account(request)
-    signature = (
-        Signature.objects.filter(public_id=public_id, certificate__account=account)
-        .select_related("certificate")
-        .first()
-    )
-    if signature is None:
-        raise Http404
+    signature = signature_get_for(account, public_id)
     token = bytes(signature.timestamp_token) if signature.timestamp_token else b""
     next_url = _next_of(request)
     # The page that asked for the signature learns which one it is from the link back.
