@@ -87,6 +87,32 @@ def remote_certificate_for(account: Account) -> Certificate:
     )
 
 
+def _masked_phone(phone: str) -> str:
+    """``+77011234567`` as ``+7 ••• ••• 45 67``: enough to recognise, not to copy."""
+    digits = [c for c in phone if c.isdigit()]
+    if len(digits) < 6:
+        return "•" * len(digits)
+    head = "+" + digits[0] if phone.startswith("+") else digits[0]
+    hidden = "•" * (len(digits) - 5)
+    tail = "".join(digits[-4:])
+    groups = [hidden[i : i + 3] for i in range(0, len(hidden), 3)]
+    return " ".join([head, *groups, tail[:2], tail[2:]])
+
+
+def _masked_email(email: str) -> str:
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"
+
+
+def code_destination(account: Account) -> str:
+    """Where the code of a remote signature goes, masked; empty if nowhere."""
+    if account.phone:
+        return _masked_phone(account.phone)
+    if account.email:
+        return _masked_email(account.email)
+    return ""
+
+
 @transaction.atomic
 def signing_request_create(
     *, account: Account, content_sha256: str, description: str

@@ -71,6 +71,7 @@ from qyzmet.trust.selectors import (
 )
 from qyzmet.trust.signing import (
     CODE_ATTEMPTS,
+    code_destination,
     signature_record,
     signing_request_confirm,
     signing_request_create,
@@ -279,32 +280,6 @@ def _target_of(data: Any, next_url: str) -> Target | None:
     )
 
 
-def _masked_phone(phone: str) -> str:
-    """``+77011234567`` as ``+7 ••• ••• 45 67``: enough to recognise, not to copy."""
-    digits = [c for c in phone if c.isdigit()]
-    if len(digits) < 6:
-        return "•" * len(digits)
-    head = "+" + digits[0] if phone.startswith("+") else digits[0]
-    hidden = "•" * (len(digits) - 5)
-    tail = "".join(digits[-4:])
-    groups = [hidden[i : i + 3] for i in range(0, len(hidden), 3)]
-    return " ".join([head, *groups, tail[:2], tail[2:]])
-
-
-def _masked_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}"
-
-
-def _code_destination(account: Account) -> str:
-    """Where the code of a remote signature goes, masked; empty if nowhere."""
-    if account.phone:
-        return _masked_phone(account.phone)
-    if account.email:
-        return _masked_email(account.email)
-    return ""
-
-
 # --- my certificates --------------------------------------------------------------------
 
 
@@ -496,7 +471,7 @@ def _choose_page(
         "trust/sign_choose.html",
         {
             "target": target,
-            "destination": _code_destination(account),
+            "destination": code_destination(account),
             "key_file_url": target.url("trust:sign-key-file"),
             "cancel_url": target.cancel_url,
             "error": error,
@@ -673,7 +648,7 @@ def sign_remote_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
             "state": state,
             "target": target,
             "signing_request": signing_request,
-            "destination": _code_destination(account),
+            "destination": code_destination(account),
             "cancel_url": target.cancel_url,
             "receipt_url": _receipt_url(signing_request.signature, next_url)
             if signing_request.signature
