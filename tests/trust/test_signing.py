@@ -144,3 +144,18 @@ def test_a_key_file_signature_is_recorded_only_for_its_owner(
     assert signature.certificate == certificate
     assert certificate.key_holder == KeyHolder.SUBJECT
     assert certificate.sealed_key is None
+
+
+def test_key_files_are_rate_limited(trust: TrustSetup, citizen_a: Persona) -> None:
+    from qyzmet.trust.authority import KEY_FILES_PER_WINDOW
+
+    assert citizen_a.account is not None
+    for _ in range(KEY_FILES_PER_WINDOW):
+        key_file_issue(
+            account=citizen_a.account, password="a long password", algorithm="ecdsa-p256", actor="t"
+        )
+    with pytest.raises(Problem) as refused:
+        key_file_issue(
+            account=citizen_a.account, password="a long password", algorithm="ecdsa-p256", actor="t"
+        )
+    assert refused.value.status == 429

@@ -26,6 +26,7 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from qyzmet.core.audit import audit_record
 from qyzmet.core.errors import Problem
@@ -47,6 +48,9 @@ LIFETIMES: dict[str, timedelta] = {
 # Backdating absorbs clock differences between the platform and whoever checks.
 BACKDATE = timedelta(minutes=5)
 KEY_FILE_KDF_ROUNDS = 100_000
+# Each key file is a new certificate: a few a day is plenty for a person.
+KEY_FILES_PER_WINDOW = 5
+KEY_FILE_WINDOW = timedelta(days=1)
 
 
 class TrustNotInitialised(Problem):
@@ -460,7 +464,22 @@ def key_file_issue(
     encrypted with the person's password (PBES2, PBKDF2-SHA256, AES-256-CBC).
     """
     if len(password) < 8:
-        raise Problem(422, "The key file password must have at least 8 characters.")
+        raise Problem(422, gettext("The key file password must have at least 8 characters."))
+    Account.objects.select_for_update().get(pk=account.pk)  # one count at a time
+    recent = Certificate.objects.filter(
+        account=account,
+        key_holder=KeyHolder.SUBJECT,
+        not_before__gt=timezone.now() - BACKDATE - KEY_FILE_WINDOW,
+    ).count()
+    if recent >= KEY_FILES_PER_WINDOW:
+        raise Problem(
+            429,
+            gettext(
+                "You have made several key files today. Revoke the ones you do not use "
+                "and try again tomorrow."
+            ),
+            code="rate-limited",
+        )
     key = algorithm_named(algorithm).generate()
     issuing = ca_certificate(Purpose.ISSUING_CA)
     certificate = certificate_issue(
