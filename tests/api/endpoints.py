@@ -12,9 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
+from qyzmet.documents.models import ShareLink
 from qyzmet.identity.models import AccessToken, Account
+from qyzmet.trust.models import Certificate, Signature, SigningRequest
 from tests.api.snapshots import EDITED, Changes
 from tests.api.world import Holdings
 
@@ -48,6 +52,12 @@ def json_call(method: str, path: str, payload: Any) -> Call:
     return Call(method, path, json.dumps(payload).encode())
 
 
+def upload_call(path: str, **files: bytes) -> Call:
+    """A multipart/form-data POST carrying each of ``files`` under its name."""
+    parts = {name: SimpleUploadedFile(f"{name}.bin", data) for name, data in files.items()}
+    return Call("POST", path, encode_multipart(BOUNDARY, parts), content_type=MULTIPART_CONTENT)
+
+
 def send(
     client: Client, call: Call, *, token: str | None = None, headers: dict[str, str] | None = None
 ) -> Response:
@@ -78,6 +88,7 @@ EMPTY = Outcome(200, sees=False)  # answers, showing nothing of the subject
 CREATED = Outcome(201, sees=True)
 UNAUTHENTICATED = Outcome(401)
 HIDDEN = Outcome(404)  # never 403: whether it exists must not leak
+REFUSED = Outcome(422)  # well-formed, but not the caller's to do (e.g. someone else's key)
 
 
 @dataclass(frozen=True)
@@ -85,7 +96,7 @@ class Endpoint:
     method: str
     template: str  # the path as the OpenAPI document writes it
     call: Callable[[Holdings], Call]  # a well-formed request about the subject
-    shows: Callable[[Any, Holdings, Account], bool]  # body, subject, caller
+    shows: Callable[[Any, Holdings, Account | None], bool]  # body, subject, caller
     outcomes: tuple[Outcome, ...]  # for a session, by ROLES
     scope: str | None  # what a token needs
     unscoped: Outcome = HIDDEN  # what a token without that scope gets
@@ -104,18 +115,49 @@ class Endpoint:
         if self.session_only:
             return UNAUTHENTICATED
         session = self.outcome(role)
-        if scoped or self.scope is None or session.status != 200:
+        if scoped or self.scope is None or session == HIDDEN:
             return session
-        return self.unscoped
+        return self.unscoped  # the scope is checked before anything else
 
 
-def _token_is_callers(body: Any, subject: Holdings, caller: Account) -> bool:
+def _token_is_callers(body: Any, subject: Holdings, caller: Account | None) -> bool:
     token = AccessToken.objects.get(public_id=body["id"])
-    return token.account_id == caller.pk and body["secret"].startswith("qzt_")
+    return (
+        caller is not None and token.account_id == caller.pk and body["secret"].startswith("qzt_")
+    )
+
+
+def _names_the_document(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    """A verification report: valid, and naming the subject's registered document."""
+    document = body["document"] or {}
+    return body["valid"] is True and document.get("short_code") == subject.document_code
+
+
+def _share_of_subject(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    link = ShareLink.objects.select_related("document").get(public_id=body["id"])
+    return link.document.public_id == subject.document_id and "/shared/" in body["url"]
+
+
+def _certificate_of_caller(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    certificate = Certificate.objects.get(serial=body["certificate"]["serial"])
+    return caller is not None and certificate.account_id == caller.pk and bool(body["key_file"])
+
+
+def _request_of_caller(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    request = SigningRequest.objects.get(public_id=body["id"])
+    return caller is not None and request.account_id == caller.pk
+
+
+def _signed_by_subject(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    signature = Signature.objects.select_related("certificate").get(public_id=body["id"])
+    return signature.certificate.account_id == subject.account.pk
 
 
 R = "registries:read"
-U, H = UNAUTHENTICATED, HIDDEN
+D, DS = "documents:read", "documents:share"
+T, S = "trust:read", "signatures:submit"
+U, H, X = UNAUTHENTICATED, HIDDEN, REFUSED
+DOCUMENTS, TRUST = f"{API}/documents", f"{API}/trust"
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "GET", f"{API}/identity/me",
@@ -228,6 +270,116 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda s: Call("GET", f"{API}/registries/benefits/persons/{s.iin}"),
         lambda body, s, caller: s.benefit_kind in [b["kind"] for b in body],
         (U, OK, H, H, OK, OK), scope=R,
+    ),
+    # Documents are their owner's alone: every other caller gets an empty wallet and a 404
+    # for any one document, the operator too (they run the platform, not people's papers).
+    Endpoint(
+        "GET", DOCUMENTS,
+        lambda s: Call("GET", DOCUMENTS),
+        lambda body, s, caller: str(s.document_id) in [d["id"] for d in body],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=D, unscoped=EMPTY,
+    ),
+    # Verification is public: anyone, logged in or not, with any token or none.
+    Endpoint(
+        "POST", f"{DOCUMENTS}/verify",
+        lambda s: upload_call(f"{DOCUMENTS}/verify", file=s.document_bytes),
+        _names_the_document,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{DOCUMENTS}/verify/{{code}}",
+        lambda s: Call("GET", f"{DOCUMENTS}/verify/{s.document_code.lower()}"),
+        _names_the_document,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{DOCUMENTS}/{{id}}",
+        lambda s: Call("GET", f"{DOCUMENTS}/{s.document_id}"),
+        lambda body, s, caller: body["id"] == str(s.document_id),
+        (U, OK, H, H, H, H), scope=D,
+    ),
+    Endpoint(
+        "GET", f"{DOCUMENTS}/{{id}}/content",
+        lambda s: Call("GET", f"{DOCUMENTS}/{s.document_id}/content"),  # a JSON document
+        lambda body, s, caller: body["payload"]["verification_code"] == s.document_code,
+        (U, OK, H, H, H, H), scope=D,
+    ),
+    Endpoint(
+        "POST", f"{DOCUMENTS}/{{id}}/shares",
+        lambda s: json_call("POST", f"{DOCUMENTS}/{s.document_id}/shares", {"lifetime_hours": 2}),
+        _share_of_subject,
+        (U, CREATED, H, H, H, H), scope=DS,
+        writes={"documents.ShareLink": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{DOCUMENTS}/{{id}}/shares",
+        lambda s: Call("GET", f"{DOCUMENTS}/{s.document_id}/shares"),
+        lambda body, s, caller: str(s.share_id) in [link["id"] for link in body],
+        (U, OK, H, H, H, H), scope=D,
+    ),
+    Endpoint(
+        "DELETE", f"{DOCUMENTS}/{{id}}/shares/{{share_id}}",
+        lambda s: Call("DELETE", f"{DOCUMENTS}/{s.document_id}/shares/{s.share_id}"),
+        lambda body, s, caller: body["id"] == str(s.share_id) and body["revoked_at"] is not None,
+        (U, OK, H, H, H, H), scope=DS,
+        writes={"documents.ShareLink": EDITED, "core.AuditEntry": 1},
+    ),
+    # Certificates, key files and signatures: one's own. Personal signing is for citizens;
+    # an officer signs for their agency, with its certificate (so a citizen's is refused).
+    Endpoint(
+        "GET", f"{TRUST}/certificates",
+        lambda s: Call("GET", f"{TRUST}/certificates"),
+        lambda body, s, caller: s.certificate_serial in [c["serial"] for c in body],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=T, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "POST", f"{TRUST}/certificates/{{serial}}/revoke",
+        lambda s: json_call(
+            "POST", f"{TRUST}/certificates/{s.certificate_serial}/revoke", {"reason": "superseded"}
+        ),
+        lambda body, s, caller: body["serial"] == s.certificate_serial and bool(body["revoked_at"]),
+        (U, OK, H, H, H, H), scope=None, session_only=True,
+        writes={"trust.Certificate": EDITED, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{TRUST}/key-files",
+        lambda s: json_call("POST", f"{TRUST}/key-files", {"password": "key file password"}),
+        _certificate_of_caller,
+        (U, CREATED, CREATED, H, H, H), scope=None, session_only=True,
+        writes={"trust.Certificate": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{TRUST}/signing-requests",
+        lambda s: json_call(
+            "POST", f"{TRUST}/signing-requests",
+            {"content_sha256": "ab" * 32, "description": "tenancy agreement"},
+        ),
+        _request_of_caller,
+        (U, CREATED, CREATED, H, H, H), scope=S,
+        writes={"trust.SigningRequest": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{TRUST}/signing-requests/{{id}}/confirm",
+        lambda s: json_call(
+            "POST", f"{TRUST}/signing-requests/{s.signing_request_id}/confirm",
+            {"code": s.signing_code},
+        ),
+        _signed_by_subject,
+        (U, OK, H, H, H, H), scope=S,
+        writes={"trust.Signature": 1, "trust.SigningRequest": EDITED, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{TRUST}/signatures",
+        lambda s: json_call("POST", f"{TRUST}/signatures", s.key_file_signature),
+        _signed_by_subject,
+        (U, CREATED, X, X, X, H), scope=S,
+        writes={"trust.Signature": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{TRUST}/signatures/{{id}}",
+        lambda s: Call("GET", f"{TRUST}/signatures/{s.signature_id}"),
+        lambda body, s, caller: body["id"] == str(s.signature_id),
+        (U, OK, H, H, H, H), scope=T,
     ),
 )  # fmt: skip
 

@@ -60,7 +60,6 @@ def _check(
         return
     assert response.status_code == expected.status, response.content[:500]
     assert response["Content-Type"].startswith("application/json")
-    assert persona.account is not None
     shows = endpoint.shows(json.loads(response.content), world.of(subject), persona.account)
     assert shows is expected.sees
     assert changes(before, after) == endpoint.writes

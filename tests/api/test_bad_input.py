@@ -15,7 +15,7 @@ from uuid import uuid4
 import pytest
 from django.conf import settings
 
-from tests.api.endpoints import API, ENDPOINTS, Call, json_call, send
+from tests.api.endpoints import API, ENDPOINTS, Call, json_call, send, upload_call
 from tests.api.problems import assert_problem
 from tests.api.snapshots import changes, snapshot
 from tests.api.world import World
@@ -27,6 +27,7 @@ UNREGISTERED_IIN = "770101312349"  # valid, but nobody has it
 UNREGISTERED_BIN = "010140777770"
 UNREGISTERED_VIN = "WVWZZZ1JZXW000000"
 TOO_BIG = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1
+MAX_UPLOAD = 20 * 1024 * 1024  # what /documents/verify takes per file
 
 Builder = Callable[[World], Call]
 
@@ -38,10 +39,11 @@ class Bad:
     status: int  # for the operator
     headers: dict[str, str] = field(default_factory=dict)
     routing: bool = False  # refused by routing (no such path or method), before authentication
+    public: bool = False  # an endpoint anyone may call: anonymous gets the operator's answer
 
     @property
     def anonymous_status(self) -> int:
-        return self.status if self.routing else 401
+        return self.status if self.routing or self.public else 401
 
 
 def _other_check_digit(number: str) -> str:
@@ -80,6 +82,14 @@ PERSON_PATHS = [
 SEARCH = f"{API}/registries/population/search"
 TOKENS = f"{API}/identity/tokens"
 TOKEN: dict[str, object] = {"name": "t", "scopes": ["identity:read"]}  # a valid request
+DOCUMENTS, TRUST = f"{API}/documents", f"{API}/trust"
+VERIFY = f"{DOCUMENTS}/verify"
+SHARE: dict[str, object] = {"lifetime_hours": 24}
+SIGNING_REQUESTS = f"{TRUST}/signing-requests"
+SIGNING: dict[str, object] = {"content_sha256": "ab" * 32, "description": "lease"}
+KEY_FILES = f"{TRUST}/key-files"
+KEY_FILE: dict[str, object] = {"password": "long enough"}
+SIGNATURES = f"{TRUST}/signatures"
 
 
 def _get(path: str, **query: str) -> Builder:
@@ -104,6 +114,21 @@ def _raw(path: str, body: bytes, content_type: str = "application/json") -> Buil
 
 def _json(path: str, payload: object) -> Builder:
     return lambda w: json_call("POST", path, payload)
+
+
+def _shares_of_a(suffix: str = "") -> str:
+    """Where citizen A's document's share links are; the builder fills in the id."""
+    return f"{DOCUMENTS}/{{document_id}}/shares{suffix}"
+
+
+def _about_a_body(template: str, payload: object, method: str = "POST") -> Builder:
+    """``payload`` to a path naming one of citizen A's things (``{document_id}`` etc.)."""
+    return lambda w: json_call(method, template.format(**vars(w.a)), payload)
+
+
+def _signature(change: dict[str, object]) -> Builder:
+    """Citizen A's well-formed key-file signature with some fields changed."""
+    return lambda w: json_call("POST", SIGNATURES, {**w.a.key_file_signature, **change})
 
 
 def _identifiers() -> list[Bad]:
@@ -146,6 +171,100 @@ def _identifiers() -> list[Bad]:
             lambda w: Call("DELETE", f"{TOKENS}/{w.a.token_id}"),
             404,
         ),
+        *_document_identifiers(),
+        *_trust_identifiers(),
+    ]
+
+
+def _document_identifiers() -> list[Bad]:
+    nobody = uuid4()
+    of_a = "documents/{}"
+    return [
+        Bad("document id not a uuid", _get("documents/nope"), 422),
+        Bad("document id nobody has", _get(f"documents/{nobody}"), 404),
+        Bad("document of citizen A", lambda w: Call("GET", f"{DOCUMENTS}/{w.a.document_id}"), 404),
+        Bad("content id not a uuid", _get("documents/nope/content"), 422),
+        Bad("content id nobody has", _get(f"documents/{nobody}/content"), 404),
+        Bad(
+            "content of citizen A",
+            lambda w: Call("GET", f"{API}/{of_a.format(w.a.document_id)}/content"),
+            404,
+        ),
+        Bad("shares of a document nobody has", _get(f"documents/{nobody}/shares"), 404),
+        Bad(
+            "shares of citizen A",
+            lambda w: Call("GET", f"{DOCUMENTS}/{w.a.document_id}/shares"),
+            404,
+        ),
+        Bad("share for citizen A", _about_a_body(_shares_of_a(), SHARE), 404),
+        Bad(
+            "share id not a uuid",
+            lambda w: Call("DELETE", f"{DOCUMENTS}/{w.a.document_id}/shares/nope"),
+            422,
+        ),
+        Bad(
+            "share id nobody has",
+            lambda w: Call("DELETE", f"{DOCUMENTS}/{w.a.document_id}/shares/{nobody}"),
+            404,
+        ),
+        Bad(
+            "share of citizen A revoked",
+            lambda w: Call("DELETE", f"{DOCUMENTS}/{w.a.document_id}/shares/{w.a.share_id}"),
+            404,
+        ),
+        Bad(
+            "share of citizen A under another document",
+            lambda w: Call("DELETE", f"{DOCUMENTS}/{w.b.document_id}/shares/{w.a.share_id}"),
+            404,
+        ),
+        Bad("verify code nobody has", _get("documents/verify/0000-0000-0000"), 404, public=True),
+        Bad("verify code too short", _get("documents/verify/ABCD-EFGH"), 422, public=True),
+        Bad("verify code with U", _get("documents/verify/UUUU-UUUU-UUUU"), 422, public=True),
+        Bad("verify code too long", _get("documents/verify/" + "0" * 41), 422, public=True),
+        Bad("verify code with NUL", _get("documents/verify/0000%000000000"), 422, public=True),
+        Bad("verify code non-ascii", _get("documents/verify/" + quote("ДДДД")), 422, public=True),
+    ]
+
+
+def _trust_identifiers() -> list[Bad]:
+    nobody = uuid4()
+    revoke = f"{TRUST}/certificates/{{}}/revoke"
+    reason = {"reason": "superseded"}
+    return [
+        Bad("serial not hex", _json(revoke.format("xyz"), reason), 422),
+        Bad("serial too long", _json(revoke.format("a" * 41), reason), 422),
+        Bad("serial nobody has", _json(revoke.format("abc123"), reason), 404),
+        Bad(
+            "serial of citizen A",
+            lambda w: json_call("POST", revoke.format(w.a.certificate_serial), reason),
+            404,
+        ),
+        Bad(
+            "signing request id not a uuid",
+            _json(f"{SIGNING_REQUESTS}/nope/confirm", {"code": "123456"}),
+            422,
+        ),
+        Bad(
+            "signing request id nobody has",
+            _json(f"{SIGNING_REQUESTS}/{nobody}/confirm", {"code": "123456"}),
+            404,
+        ),
+        Bad(
+            "signing request of citizen A",
+            lambda w: json_call(
+                "POST",
+                f"{SIGNING_REQUESTS}/{w.a.signing_request_id}/confirm",
+                {"code": w.a.signing_code},
+            ),
+            404,
+        ),
+        Bad("signature id not a uuid", _get("trust/signatures/nope"), 422),
+        Bad("signature id nobody has", _get(f"trust/signatures/{nobody}"), 404),
+        Bad(
+            "signature of citizen A",
+            lambda w: Call("GET", f"{TRUST}/signatures/{w.a.signature_id}"),
+            404,
+        ),
     ]
 
 
@@ -171,6 +290,12 @@ def _bodies() -> list[Bad]:
     valid_bodies: list[tuple[str, dict[str, object]]] = [
         (SEARCH, {"surname": "Abenov"}),
         (TOKENS, TOKEN),
+        (f"{DOCUMENTS}/00000000-0000-0000-0000-000000000000/shares", SHARE),
+        (f"{TRUST}/certificates/abc/revoke", {"reason": "superseded"}),
+        (KEY_FILES, KEY_FILE),
+        (SIGNING_REQUESTS, SIGNING),
+        (f"{SIGNING_REQUESTS}/00000000-0000-0000-0000-000000000000/confirm", {"code": "123456"}),
+        (SIGNATURES, {"algorithm": "ES256"}),
     ]
     for path, valid in valid_bodies:
         short = path.rsplit("/", 1)[1]
@@ -213,6 +338,138 @@ def _bodies() -> list[Bad]:
         Bad("token lifetime fraction", _json(TOKENS, {**TOKEN, "expires_in_days": 1.5}), 422),
         Bad("token lifetime 0", _json(TOKENS, {**TOKEN, "expires_in_days": 0}), 422),
         Bad("token lifetime 366", _json(TOKENS, {**TOKEN, "expires_in_days": 366}), 422),
+        *_document_bodies(),
+        *_trust_bodies(),
+    ]
+
+
+def _document_bodies() -> list[Bad]:
+    shares = _shares_of_a()
+    multipart = "multipart/form-data; boundary=z"
+    return [
+        Bad("share lifetime missing", _about_a_body(shares, {}), 422),
+        Bad("share lifetime 0", _about_a_body(shares, {"lifetime_hours": 0}), 422),
+        Bad("share lifetime 721", _about_a_body(shares, {"lifetime_hours": 721}), 422),
+        Bad("share lifetime fraction", _about_a_body(shares, {"lifetime_hours": 1.5}), 422),
+        Bad("share lifetime words", _about_a_body(shares, {"lifetime_hours": "a day"}), 422),
+        Bad("share unknown field", _about_a_body(shares, {**SHARE, "public": True}), 422),
+        Bad("verify without a file", lambda w: upload_call(VERIFY), 422, public=True),
+        Bad(
+            "verify with the file under another name",
+            lambda w: upload_call(VERIFY, document=b"{}"),
+            422,
+            public=True,
+        ),
+        Bad("verify JSON instead of multipart", _json(VERIFY, {"file": "x"}), 422, public=True),
+        Bad("verify empty body", _raw(VERIFY, b"", multipart), 422, public=True),
+        Bad(
+            "verify multipart without boundary",
+            _raw(VERIFY, b"--z\r\n", "multipart/form-data"),
+            400,
+            public=True,
+        ),
+        Bad(
+            "verify multipart with a bad boundary",
+            _raw(VERIFY, b"x", "multipart/form-data; boundary=\x00"),
+            400,
+            public=True,
+        ),
+        Bad(
+            "verify file too big",
+            lambda w: upload_call(VERIFY, file=b"%PDF" + b"0" * MAX_UPLOAD),
+            413,
+            public=True,
+        ),
+        Bad(
+            "verify content too big",
+            lambda w: upload_call(VERIFY, file=b"0", content=b"0" * (MAX_UPLOAD + 1)),
+            413,
+            public=True,
+        ),
+        Bad(
+            "verify body declared too big",
+            lambda w: upload_call(VERIFY, file=b"{}"),
+            413,
+            {"Content-Length": str(3 * MAX_UPLOAD)},
+            public=True,
+        ),
+    ]
+
+
+def _trust_bodies() -> list[Bad]:
+    revoke = "{}/certificates/{}/revoke"
+    return [
+        Bad("revoke reason unknown", _json(revoke.format(TRUST, "abc"), {"reason": "bored"}), 422),
+        Bad("revoke reason missing", _json(revoke.format(TRUST, "abc"), {}), 422),
+        Bad("key file password short", _json(KEY_FILES, {"password": "short"}), 422),
+        Bad("key file password NUL", _json(KEY_FILES, {"password": "long\u0000enough"}), 422),
+        Bad("key file password missing", _json(KEY_FILES, {}), 422),
+        Bad(
+            "key file algorithm unknown",
+            _json(KEY_FILES, {**KEY_FILE, "algorithm": "dsa-1024"}),
+            422,
+        ),
+        Bad(
+            "signing digest short",
+            _json(SIGNING_REQUESTS, {**SIGNING, "content_sha256": "ab"}),
+            422,
+        ),
+        Bad(
+            "signing digest not hex",
+            _json(SIGNING_REQUESTS, {**SIGNING, "content_sha256": "zz" * 32}),
+            422,
+        ),
+        Bad(
+            "signing description empty",
+            _json(SIGNING_REQUESTS, {**SIGNING, "description": ""}),
+            422,
+        ),
+        Bad(
+            "signing description too long",
+            _json(SIGNING_REQUESTS, {**SIGNING, "description": "d" * 201}),
+            422,
+        ),
+        Bad(
+            "signing description with NUL",
+            _json(SIGNING_REQUESTS, {**SIGNING, "description": "a\u0000b"}),
+            422,
+        ),
+        Bad(
+            "confirm code letters",
+            _about_a_body(f"{SIGNING_REQUESTS}/{{signing_request_id}}/confirm", {"code": "abcdef"}),
+            422,
+        ),
+        Bad(
+            "confirm code 5 digits",
+            _about_a_body(f"{SIGNING_REQUESTS}/{{signing_request_id}}/confirm", {"code": "12345"}),
+            422,
+        ),
+        Bad(
+            "confirm code a number",
+            _about_a_body(f"{SIGNING_REQUESTS}/{{signing_request_id}}/confirm", {"code": 123456}),
+            422,
+        ),
+        Bad("signature algorithm unknown", _signature({"algorithm": "HS256"}), 422),
+        Bad("signature algorithm none", _signature({"algorithm": "none"}), 422),
+        Bad("signature value not base64url", _signature({"value": "not base64!" * 4}), 422),
+        Bad("signature value impossible length", _signature({"value": "A" * 17}), 422),
+        Bad("signature value too long", _signature({"value": "A" * 1100}), 422),
+        Bad("signature value too short", _signature({"value": "AAAA"}), 422),
+        Bad("signature value a number", _signature({"value": 12345}), 422),
+        Bad("signature certificate not base64", _signature({"certificate": "-" * 40}), 422),
+        Bad(
+            "signature certificate bad padding", _signature({"certificate": "QUJD" * 5 + "="}), 422
+        ),
+        Bad("signature digest short", _signature({"content_sha256": "ab"}), 422),
+        Bad("signature description NUL", _signature({"description": "\u0000"}), 422),
+        Bad("signature agency empty", _signature({"agency": ""}), 422),
+        Bad("signature agency a number", _signature({"agency": 5}), 422),
+        Bad(
+            "signature missing value",
+            lambda w: json_call("POST", SIGNATURES, {"algorithm": "ES256"}),
+            422,
+        ),
+        Bad("signature by citizen A", _signature({}), 404),
     ]
 
 

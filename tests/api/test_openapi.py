@@ -14,7 +14,7 @@ from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from qyzmet.api.api import PROBLEM_STATUSES
 from qyzmet.core.errors import PROBLEM_CONTENT_TYPE
-from tests.api.endpoints import ENDPOINTS, Endpoint, send
+from tests.api.endpoints import CREATED, ENDPOINTS, Endpoint, send
 from tests.api.world import World
 from tests.conftest import Persona
 
@@ -51,7 +51,10 @@ def test_document_is_valid_openapi_3_1(document: Document) -> None:
 def test_operation_is_fully_described(document: Document, endpoint: Endpoint) -> None:
     operation = _operation(document, endpoint)
     assert operation["summary"]
-    assert operation["security"], "every operation needs authentication"
+    # An operation open to anyone says so with an empty requirement, [{}]; none forgets.
+    assert operation["security"], "every operation states its authentication"
+    public = {} in operation["security"]
+    assert public is (endpoint.outcome("anonymous").status < 400)
 
     declared = {p["name"] for p in operation.get("parameters", []) if p["in"] == "path"}
     assert declared == set(re.findall(r"{(\w+)}", endpoint.template))
@@ -61,14 +64,19 @@ def test_operation_is_fully_described(document: Document, endpoint: Endpoint) ->
     if endpoint.method in ("POST", "PUT", "PATCH"):
         body = operation["requestBody"]
         assert body["required"] is True
-        reference = body["content"]["application/json"]["schema"]["$ref"]
-        schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
-        assert schema["additionalProperties"] is False, "request bodies refuse unknown fields"
+        if "multipart/form-data" in body["content"]:  # a file upload
+            upload = body["content"]["multipart/form-data"]["schema"]
+            assert upload["required"], "an upload names the parts it needs"
+        else:
+            reference = body["content"]["application/json"]["schema"]["$ref"]
+            schema = document["components"]["schemas"][reference.rsplit("/", 1)[1]]
+            assert schema["additionalProperties"] is False, "request bodies refuse unknown fields"
     else:
         assert "requestBody" not in operation
 
     code, success = _success(operation)
-    assert code == ("201" if endpoint.method == "POST" and "tokens" in endpoint.template else "200")
+    creates = CREATED in endpoint.outcomes
+    assert code == ("201" if creates else "200"), "201 exactly for what creates a resource"
     assert success["content"]["application/json"]["schema"]
 
     for status in PROBLEM_STATUSES:

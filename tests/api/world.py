@@ -2,21 +2,44 @@
 
 Both citizens have one of everything (home address, flat, car, job with three monthly
 incomes, benefit, child, an earlier version of their population record and an access
-token), so every endpoint has something to show to those allowed to see it.
+token; a signed document in their wallet with a share link; a certificate whose key they
+hold as a key file, a signature made with it, and a remote signing request waiting for the
+code texted to their phone), so every endpoint has something to show to those allowed to
+see it.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from uuid import UUID
 
+from cryptography.hazmat.primitives import serialization
+from django.test import TestCase
 from django.utils import timezone
 
-from qyzmet.identity.models import Account, Person
-from qyzmet.identity.services import token_create
+from qyzmet.core.delivery import simulated_messages
+from qyzmet.documents.models import Document, DocumentFormat
+from qyzmet.documents.services import document_content, document_issue, share_link_create
+from qyzmet.identity.models import Account, Agency, Person
+from qyzmet.identity.services import agency_ensure_defaults, token_create
 from qyzmet.registries import models as m
 from qyzmet.registries.versioning import record_revise
+from qyzmet.trust.algorithms import algorithm_named
+from qyzmet.trust.authority import (
+    ca_certificate,
+    certificate_issue,
+    subject_of_account,
+    trust_init,
+    x509_of,
+)
+from qyzmet.trust.jws import b64url, b64url_decode
+from qyzmet.trust.models import Certificate, KeyHolder, Purpose
+from qyzmet.trust.signer import SigningKey
+from qyzmet.trust.signing import signature_record, signing_request_create
 from tests import factories
 
 
@@ -34,6 +57,15 @@ class Holdings:
     benefit_kind: str
     child_iin: str
     token_id: UUID
+    document_id: UUID  # a signed JSON document in their wallet
+    document_code: str  # its verification code
+    document_bytes: bytes
+    share_id: UUID  # a live share link to it
+    certificate_serial: str  # a SIGN certificate whose key they keep in a key file
+    key_file_signature: dict[str, str]  # a well-formed POST /trust/signatures body, by that key
+    signature_id: UUID  # a signature already recorded with that key
+    signing_request_id: UUID  # a remote signature waiting for its code
+    signing_code: str  # the code texted to their phone
 
     @property
     def iin(self) -> str:
@@ -90,9 +122,61 @@ def child(parent: Person, *, surname: str) -> Person:
     return kid
 
 
+def wallet_document(person: Person, *, title: str = "Extract") -> Document:
+    """A sealed JSON document (the quickest format to issue) in the person's wallet."""
+    return document_issue(
+        kind="population-extract",
+        format=DocumentFormat.JSON,
+        owner=person,
+        agency=Agency.objects.get(code="internal-affairs"),
+        language="en",
+        title=title,
+        context={"iin": person.iin},
+        actor="system",
+    )
+
+
+def key_file_certificate(account: Account) -> tuple[Certificate, SigningKey]:
+    """A SIGN certificate of the account and its key, as a key file would hold them."""
+    key = algorithm_named("ecdsa-p256").generate()
+    certificate = certificate_issue(
+        purpose=Purpose.SIGN,
+        subject=subject_of_account(account),
+        public_key=key.public_key(),
+        key_holder=KeyHolder.SUBJECT,
+        issuer=ca_certificate(Purpose.ISSUING_CA),
+        account=account,
+    )
+    return certificate, key
+
+
+def signature_body(certificate: Certificate, key: SigningKey, content: bytes) -> dict[str, str]:
+    """The POST /trust/signatures body for ``key`` signing ``content`` (over its SHA-256)."""
+    digest = hashlib.sha256(content).digest()
+    algorithm = algorithm_named(certificate.algorithm)
+    return {
+        "content_sha256": digest.hex(),
+        "algorithm": algorithm.jws,
+        "value": b64url(algorithm.sign(key, digest)),
+        "certificate": base64.b64encode(
+            x509_of(certificate).public_bytes(serialization.Encoding.DER)
+        ).decode(),
+    }
+
+
+def signing_code(phone: str) -> str:
+    """The last one-time code the SMS simulator "sent" to ``phone``."""
+    text = simulated_messages("sms", to=phone)[-1].text
+    found = re.search(r"\b[0-9]{6}\b", text)
+    assert found is not None, text
+    return found.group()
+
+
 def holdings_build(account: Account, *, serial: int) -> Holdings:
     person = account.person
     assert person is not None
+    trust_init()
+    agency_ensure_defaults()
     record = m.PopulationRecord.objects.get(person=person)
     home = record.address or factories.address("Almaty", "Medeu", "Almaty", "Abay", str(serial))
     # An earlier version of the record, so that its history is not empty.
@@ -110,6 +194,24 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
         scopes=["registries:read"],
         expires_at=timezone.now() + timedelta(days=30),
     ).token
+
+    document = wallet_document(person)
+    share, _ = share_link_create(document=document, account=account, lifetime=timedelta(days=1))
+    certificate, key = key_file_certificate(account)
+    body = signature_body(certificate, key, f"lease agreement {serial}".encode())
+    signature = signature_record(
+        certificate_der=base64.b64decode(body["certificate"]),
+        algorithm=body["algorithm"],
+        value=b64url_decode(body["value"]),
+        content_sha256=body["content_sha256"],
+        description="lease agreement",
+        account=account,
+    )
+    assert account.phone, "the personas have phones for one-time codes"
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the code is texted on commit
+        waiting = signing_request_create(
+            account=account, content_sha256=body["content_sha256"], description="lease agreement"
+        )
     return Holdings(
         person=person,
         account=account,
@@ -123,4 +225,13 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
         benefit_kind=benefit(person).kind,
         child_iin=child(person, surname=record.surname_lat).iin,
         token_id=token.public_id,
+        document_id=document.public_id,
+        document_code=document.short_code,
+        document_bytes=document_content(document),
+        share_id=share.public_id,
+        certificate_serial=certificate.serial,
+        key_file_signature=body,
+        signature_id=signature.public_id,
+        signing_request_id=waiting.public_id,
+        signing_code=signing_code(account.phone),
     )

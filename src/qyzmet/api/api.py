@@ -74,3 +74,5 @@ api = QyzmetAPI(
 install_problem_handlers(api)
 api.add_router("/identity", "qyzmet.identity.api.router")
 api.add_router("/registries", "qyzmet.registries.api.router")
+api.add_router("/documents", "qyzmet.documents.api.router")
+api.add_router("/trust", "qyzmet.trust.api.router")

@@ -36,6 +36,11 @@ TOKEN_MAX_LIFETIME = timedelta(days=365)
 TOKEN_SCOPES: dict[str, str] = {
     "registries:read": "Read and search the base registries the account may see",
     "identity:read": "Read the account's own profile",
+    "documents:read": "Read the documents in the account's wallet and their share links",
+    "documents:share": "Create and revoke share links to the account's documents",
+    "trust:read": "Read the account's certificates and the signatures it made",
+    "signatures:submit": "Sign: start and confirm remote signatures, record key-file signatures "
+    "and, for an officer, signatures of their agency's systems",
 }
 
 
