@@ -9,7 +9,7 @@ from contextlib import suppress
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 from playwright.sync_api import Error as PlaywrightError
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
@@ -19,12 +19,8 @@ from qyzmet.documents.samples import samples_issue
 from qyzmet.documents.services import document_content
 from qyzmet.identity.models import Agency
 from qyzmet.trust.authority import TrustSetup
+from tests.browser import chromium
 from tests.conftest import PASSWORD, Persona
-from tests.portal.test_browser import CHROMIUM, CHROMIUM_ARGS
-
-# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures make
-# are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,16 +39,12 @@ def browser(
 ) -> Iterator[Browser]:
     """Chromium, started once the documents exist: signing a PDF runs an event loop of its
     own (``asyncio.run``), which cannot start inside the one Playwright runs."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
     # The live server speaks plain HTTP, and share links must point at it.
     settings.SESSION_COOKIE_SECURE = False
     settings.CSRF_COOKIE_SECURE = False
     settings.QYZMET_PUBLIC_URL = live_server.url
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 def _fresh_page(browser: Browser) -> Page:

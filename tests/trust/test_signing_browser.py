@@ -9,21 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from django.db import connections
-from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
+from playwright.sync_api import ConsoleMessage, Page, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.models import Certificate, KeyHolder, Signature, SignatureMethod
+from tests.browser import chromium
 from tests.conftest import PASSWORD, Persona
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls the fixtures and
-# assertions make are still synchronous and safe.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--no-first-run"]
 KEY_FILE_PASSWORD = "Құпия сөз – a key file password"  # non-ASCII: UTF-8 in PBES2
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -33,8 +27,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def page(settings: Settings) -> Iterator[Page]:
     """An English-speaking phone-sized browser that fails the test on any console error
     (a CSP refusal of the signing script would show up there)."""
-    if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed at /usr/bin/chromium")
     settings.SESSION_COOKIE_SECURE = False  # the live server speaks plain HTTP
     settings.CSRF_COOKIE_SECURE = False
     problems: list[str] = []
@@ -43,8 +35,7 @@ def page(settings: Settings) -> Iterator[Page]:
         if message.type == "error":
             problems.append(message.text)
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(
             viewport={"width": 360, "height": 800}, locale="en-GB", accept_downloads=True
         )
@@ -53,10 +44,6 @@ def page(settings: Settings) -> Iterator[Page]:
         page.on("pageerror", lambda error: problems.append(str(error)))
         yield page
         context.close()
-        browser.close()
-        # The ORM calls made while Playwright runs open their own connection (another async
-        # context): close it, or the test database cannot be dropped at the end.
-        connections.close_all()
     assert problems == []
 
 
