@@ -14,6 +14,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
@@ -29,7 +30,12 @@ from qyzmet.documents.models import Blob, Document
 from qyzmet.trust.jws import JwsError, canonical_json, jws_inspect
 from qyzmet.trust.models import AnchorKind
 from qyzmet.trust.timestamps import TimestampFacts, timestamp_inspect
-from qyzmet.trust.validation import CERTIFICATE_PROBLEMS, ChainLink, certificate_check
+from qyzmet.trust.validation import (
+    CERTIFICATE_PROBLEMS,
+    MALFORMED_CERTIFICATE,
+    ChainLink,
+    certificate_check,
+)
 
 MAX_UPLOAD = 20 * 1024 * 1024
 
@@ -42,6 +48,7 @@ PROBLEMS: dict[str, Promise] = {
     "content-after-signature": _("Content was added to the document after it was signed."),
     "malformed-signature": _("The signature is damaged and cannot be read."),
     "unsupported-algorithm": _("The signature uses an algorithm this platform does not accept."),
+    "incomplete-coverage": _("The signature does not cover the whole document."),
     **CERTIFICATE_PROBLEMS,
     # time stamps
     "timestamp-damaged": _("The time stamp is damaged; the signing time is not proven."),
@@ -53,6 +60,10 @@ PROBLEMS: dict[str, Promise] = {
     "content-needed": _("A detached signature needs the signed file as well."),
     "too-large": _("The file is too large to verify here (20 MB at most)."),
 }
+
+
+# What reading a file can raise when it (or a certificate in it) is malformed.
+_UNREADABLE: tuple[type[Exception], ...] = (FormatError, *MALFORMED_CERTIFICATE)
 
 
 def problem_message(code: str) -> str:
@@ -102,6 +113,9 @@ def _report(facts: SignatureFacts) -> SignatureReport:
     problems: list[str] = []
     if not facts.intact:
         problems.append(facts.integrity_problem or "malformed-signature")
+    elif not facts.covers_whole_document and facts.format != "pades":
+        # PAdES reports later revisions through pyHanko's difference analysis instead.
+        problems.append("incomplete-coverage")
     at: datetime | None = None
     if facts.timestamp_intact is not None:
         if (
@@ -127,7 +141,10 @@ def _report(facts: SignatureFacts) -> SignatureReport:
         problems.append("signer-certificate-missing")
     else:
         check = certificate_check(
-            signer, at=at or timezone.now(), carried=facts.embedded_certificates
+            signer,
+            at=at or timezone.now(),
+            carried=facts.embedded_certificates,
+            usage=ExtendedKeyUsageOID.EMAIL_PROTECTION,  # a signing key, not a CA or login key
         )
         chain, revoked_at = check.chain, check.revoked_at
         problems.extend(check.problems)
@@ -143,6 +160,14 @@ def _report(facts: SignatureFacts) -> SignatureReport:
     )
 
 
+def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """Readers disagree on which of two equal keys counts; a signed document has none."""
+    keys = [key for key, _value in pairs]
+    if len(set(keys)) != len(keys):
+        raise ValueError("duplicate key")
+    return dict(pairs)
+
+
 def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
     """Facts of a signed JSON document, or None if it is not one.
 
@@ -151,7 +176,7 @@ def _jws_facts(data: bytes) -> list[SignatureFacts] | None:
     token over the JWS text.
     """
     try:
-        envelope = json.loads(data)
+        envelope = json.loads(data, object_pairs_hook=_refuse_duplicate_keys)
     except (UnicodeDecodeError, ValueError, RecursionError):  # deep nesting: not a document
         return None
     if not isinstance(envelope, dict) or not (
@@ -227,7 +252,8 @@ def verify_bytes(data: bytes, *, content: bytes | None = None) -> ValidationRepo
             return ValidationReport(
                 format="", signatures=(), problems=("unknown-format",), document=None
             )
-    except FormatError:
+        reports = tuple(_report(f) for f in facts)
+    except _UNREADABLE:
         return ValidationReport(format="", signatures=(), problems=("unreadable",), document=None)
     sha256 = hashlib.sha256(data).hexdigest()
     blob = Blob.objects.filter(sha256=sha256).first()
@@ -236,7 +262,6 @@ def verify_bytes(data: bytes, *, content: bytes | None = None) -> ValidationRepo
         if blob
         else None
     )
-    reports = tuple(_report(f) for f in facts)
     return ValidationReport(
         format=kind,
         signatures=reports,

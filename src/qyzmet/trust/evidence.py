@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.db import transaction
 from django.utils import timezone
 
@@ -92,7 +93,11 @@ def evidence_check(data: bytes, evidence: Evidence) -> EvidenceCheck:
     if not stamp.intact or stamp.tsa_certificate is None:
         problems.append("timestamp-damaged")
     elif not certificate_check(
-        stamp.tsa_certificate, at=stamp.time, carried=stamp.carried, anchor_kind=AnchorKind.TSA
+        stamp.tsa_certificate,
+        at=stamp.time,
+        carried=stamp.carried,
+        anchor_kind=AnchorKind.TSA,
+        usage=ExtendedKeyUsageOID.TIME_STAMPING,
     ).trusted:
         problems.append("timestamp-untrusted")
     else:

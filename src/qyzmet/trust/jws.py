@@ -110,7 +110,7 @@ def _header(protected: str) -> JwsHeader:
         raise JwsError("malformed", "the JWS header carries no certificate") from error
     except UnsupportedAlgorithm as error:
         raise JwsError("unsupported-algorithm", f"unsupported key: {error}") from error
-    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+    except (KeyError, TypeError, ValueError, binascii.Error, x509.InvalidVersion) as error:
         raise JwsError("malformed", f"unreadable JWS header: {error}") from error
     if raw.get("crit"):
         raise JwsError("malformed", "critical JWS header parameters are not supported")

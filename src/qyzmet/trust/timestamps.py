@@ -12,7 +12,7 @@ import hashlib
 import secrets
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from asn1crypto import cms, core, keys, tsp
 from asn1crypto import x509 as asn1_x509
@@ -192,6 +192,8 @@ def timestamp_inspect(token_der: bytes, data: bytes) -> TimestampFacts:
         and _signer_info_verifies(signer_info, info_bytes, tsa)
     )
     at: datetime = info["gen_time"].native
+    if at.tzinfo is None:  # a GeneralizedTime without "Z" is no proof of any moment
+        intact, at = False, at.replace(tzinfo=UTC)
     return TimestampFacts(time=at, tsa_certificate=tsa, carried=tuple(carried), intact=intact)
 
 

@@ -82,24 +82,53 @@ def _issued(
             continue
         try:
             child.verify_directly_issued_by(candidate)
-        except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        except _NOT_ITS_ISSUER:
             continue
         found.append(candidate)
     return found
 
 
+# What a certificate that cannot be read raises (besides ValueError) in cryptography.
+MALFORMED_CERTIFICATE: tuple[type[Exception], ...] = (
+    ValueError,
+    x509.InvalidVersion,
+    UnsupportedAlgorithm,
+)
+
+
+_NOT_ITS_ISSUER: tuple[type[Exception], ...] = (TypeError, InvalidSignature, *MALFORMED_CERTIFICATE)
+
+
 def _is_ca(certificate: x509.Certificate) -> bool:
     try:
         return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except x509.ExtensionNotFound:
+    except (x509.ExtensionNotFound, ValueError):  # ValueError: a malformed extension
         return False
 
 
-def _has_usage(certificate: x509.Certificate, usage: x509.ObjectIdentifier) -> bool:
+def _may_sign_for(certificate: x509.Certificate, usage: x509.ObjectIdentifier) -> bool:
+    """Whether an end-entity certificate's key may make this kind of signature.
+
+    Not a CA's key; key usage (if stated) allows signatures; the extended key usage (if
+    stated) names ``usage``. RFC 3161 requires a TSA certificate to state it.
+    """
+    if _is_ca(certificate):
+        return False
+    extensions = certificate.extensions
     try:
-        extended = certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+        key_usage = extensions.get_extension_for_class(x509.KeyUsage).value
+        if not (key_usage.digital_signature or key_usage.content_commitment):
+            return False
+    except x509.ExtensionNotFound:
+        pass
+    except ValueError:
+        return False
+    try:
+        extended = extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return usage != ExtendedKeyUsageOID.TIME_STAMPING
+    except ValueError:
+        return False
     return usage in extended
 
 
@@ -176,7 +205,7 @@ def certificate_check(
             problems.append("expired")
         if revoked_at is not None and revoked_at <= at and "revoked" not in problems:
             problems.append("revoked")
-    if usage is not None and not _has_usage(certificate, usage):
+    if usage is not None and not _may_sign_for(certificate, usage):
         problems.append("wrong-purpose")
     return CertificateCheck(
         chain=tuple(links),

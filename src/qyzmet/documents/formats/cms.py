@@ -51,8 +51,9 @@ from qyzmet.trust.signer import SigningIdentity
 
 # Digest of the signed content under the named algorithm; None if we know no such hash.
 ContentDigest = Callable[[str], bytes | None]
+# SHA-1 is left out on purpose: collisions can be made, so a SHA-1 signature proves nothing
+# and is reported as an unsupported algorithm.
 _HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "sha1": hashes.SHA1,
     "sha224": hashes.SHA224,
     "sha256": hashes.SHA256,
     "sha384": hashes.SHA384,
@@ -109,7 +110,7 @@ def cms_inspect(signature: bytes, content: bytes) -> list[SignatureFacts]:
         return signed_data_facts(
             signed_data, format="cms", content_digest=digest_of, covers_whole_document=True
         )
-    except (ValueError, KeyError, TypeError) as error:
+    except (ValueError, KeyError, TypeError, x509.InvalidVersion) as error:
         # e.g. an embedded certificate that cryptography cannot parse
         raise FormatError("not-cms", f"malformed CMS SignedData: {error}") from error
 

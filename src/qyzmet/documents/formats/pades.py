@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 from io import BytesIO
 
+from cryptography import x509
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.misc import PdfError
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -46,7 +47,7 @@ from qyzmet.trust.signer import SigningIdentity
 _DOCUMENT_TIMESTAMP = "/ETSI.RFC3161"
 # What pyHanko raises on bytes that are not a well-formed PDF: its own errors, and the
 # built-in ones that escape from parsing objects of the wrong shape.
-_READ_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError)
+_READ_ERRORS = (PdfError, ValueError, KeyError, TypeError, IndexError, x509.InvalidVersion)
 
 
 def pades_sign(

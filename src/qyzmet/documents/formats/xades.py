@@ -327,7 +327,7 @@ def _keyinfo_certificates(signature: etree._Element) -> list[x509.Certificate] |
         try:
             der = base64.b64decode("".join((element.text or "").split()), validate=True)
             certificates.append(x509.load_der_x509_certificate(der))
-        except (binascii.Error, ValueError):
+        except (binascii.Error, ValueError, x509.InvalidVersion):
             return None
     return certificates
 
