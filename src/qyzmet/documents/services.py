@@ -31,6 +31,7 @@ from qyzmet.documents.models import Blob, Document, DocumentFormat, ShareLink
 from qyzmet.identity.models import Account, Agency, Person
 from qyzmet.trust.authority import seal_certificate_ensure, signing_identity
 from qyzmet.trust.jws import canonical_json, jws_sign
+from qyzmet.trust.signer import SigningIdentity
 from qyzmet.trust.timestamps import timestamp_token, timestamper
 
 MEDIA_TYPES = {
@@ -51,6 +52,7 @@ def _render(
     format: DocumentFormat,
     short_code: str,
     agency: Agency,
+    seal: SigningIdentity,
     language: str,
     title: str,
     issued_at: datetime,
@@ -67,7 +69,6 @@ def _render(
         "issued_at": issued_at,
         "language": language,
     }
-    identity = signing_identity(seal_certificate_ensure(agency=agency))
     with translation.override(language):
         if format == DocumentFormat.PDF:
             from weasyprint import HTML  # heavy: imported only when a PDF is made
@@ -76,11 +77,11 @@ def _render(
             html = render_to_string(f"documents/results/{kind}.html", common)
             pdf = HTML(string=html).write_pdf()
             return pades_sign(
-                pdf, signer=identity, timestamper=timestamper(), reason=title, field_name="Seal"
+                pdf, signer=seal, timestamper=timestamper(), reason=title, field_name="Seal"
             )
         if format == DocumentFormat.XML:
             xml = render_to_string(f"documents/results/{kind}.xml", common)
-            return xades_sign(xml.encode(), signer=identity, timestamper=timestamper())
+            return xades_sign(xml.encode(), signer=seal, timestamper=timestamper())
     payload = {
         "kind": kind,
         "title": title,
@@ -91,7 +92,7 @@ def _render(
         "issued_at": issued_at.isoformat(),
         "data": context,
     }
-    signature = jws_sign(canonical_json(payload), signer=identity)
+    signature = jws_sign(canonical_json(payload), signer=seal)
     # The time stamp over the signature keeps it verifiable after the seal expires.
     stamp = base64.b64encode(timestamp_token(signature.encode())).decode()
     return canonical_json({"payload": payload, "signature": signature, "timestamp": stamp})
@@ -117,11 +118,13 @@ def document_issue(
         raise Problem(422, f"Unknown language {language!r}.")
     short_code = short_code_new()
     issued_at = timezone.now()
+    seal = seal_certificate_ensure(agency=agency)
     content = _render(
         kind=kind,
         format=format,
         short_code=short_code,
         agency=agency,
+        seal=signing_identity(seal),
         language=language,
         title=title,
         issued_at=issued_at,
@@ -141,7 +144,7 @@ def document_issue(
             owner=owner,
             agency=agency,
             blob=blob,
-            signed_by=seal_certificate_ensure(agency=agency),
+            signed_by=seal,
             issued_at=issued_at,
         )
         audit_record(
