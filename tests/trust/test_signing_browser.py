@@ -68,7 +68,7 @@ def test_citizen_gets_a_key_file_and_signs_a_file_with_it(
     download = download_info.value
     certificate = Certificate.objects.get(account=citizen_a.account)
     assert certificate.key_holder == KeyHolder.SUBJECT
-    assert download.suggested_filename == f"qyzmet-{certificate.serial}.p12"
+    assert download.suggested_filename == f"qyzmet-sign-{certificate.serial}.p12"
     key_file = tmp_path / download.suggested_filename
     download.save_as(key_file)
 

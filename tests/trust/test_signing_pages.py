@@ -500,7 +500,7 @@ def test_key_file_download_opens_with_its_password(
     assert "no-store" in response["Cache-Control"]
     certificate = Certificate.objects.get(account=signer.account)
     assert response["Content-Disposition"] == (
-        f'attachment; filename="qyzmet-{certificate.serial}.p12"'
+        f'attachment; filename="qyzmet-sign-{certificate.serial}.p12"'
     )
     key, leaf, chain = pkcs12.load_key_and_certificates(
         response.content, KEY_FILE_PASSWORD.encode()

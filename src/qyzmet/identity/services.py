@@ -144,14 +144,16 @@ def login_check_password(*, username: str, password: str) -> Account:
     if account.locked_until and account.locked_until > now:
         raise LoginRefused("locked")
     if not account.check_password(password):
-        _login_failed(account, now)
+        login_failure_record(account, now)
         raise LoginRefused("wrong-credentials")
     if account.failed_logins:
         Account.objects.filter(pk=account.pk).update(failed_logins=0, locked_until=None)
     return account
 
 
-def _login_failed(account: Account, now: datetime) -> None:
+def login_failure_record(account: Account, now: datetime) -> None:
+    """Count a failed login (a wrong password, code or key-file signature); the fifth in a
+    row locks the account for LOCKOUT. Commits even when the caller then refuses."""
     with transaction.atomic():
         locked = Account.objects.select_for_update().get(pk=account.pk)
         locked.failed_logins += 1
@@ -183,7 +185,7 @@ def login_check_code(*, account: Account, code: str) -> None:
             if used:
                 return
             raise LoginRefused("code-used")
-    _login_failed(account, now)
+    login_failure_record(account, now)
     raise LoginRefused("wrong-code")
 
 

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_password, name="login"),
     path("login/code/", views.login_code, name="login-code"),
+    path("login/key-file/", views.login_key_file, name="login-key-file"),
     path("logout/", views.logout_view, name="logout"),
     path("my-data/", views.my_data, name="my-data"),
 ]

@@ -1,4 +1,5 @@
-"""Portal pages: home, login in two steps, logout, "My data", and the error pages."""
+"""Portal pages: home, login (password then code, or a key file), logout, "My data", and the
+error pages."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from qyzmet.core.errors import problem_response
+from qyzmet.core.errors import Problem, problem_response
 from qyzmet.identity.models import Account, AccountKind
 from qyzmet.identity.services import (
     LOCKOUT,
@@ -33,6 +34,8 @@ from qyzmet.identity.services import (
 from qyzmet.portal.dossier import dossier_page
 from qyzmet.portal.forms import CodeForm, PasswordLoginForm
 from qyzmet.registries.selectors import dossier_of
+from qyzmet.trust.forms import KeyFileProofForm
+from qyzmet.trust.login import login_by_certificate, login_challenge_issue, login_challenge_take
 
 # Between the password and the code, the session holds only this: who, since when, where next.
 PENDING_LOGIN = "portal.pending_login"
@@ -46,6 +49,12 @@ REFUSALS = {
     "wrong-code": _("The code is wrong. Check your authenticator app and try again."),
     "code-used": _("This code has already been used. Wait for the next code and enter it."),
 }
+
+
+NO_KEY_FILE_SIGNATURE = _(
+    "Nothing was sent. Logging in with a key file needs JavaScript in this browser; "
+    "you can log in with your password instead."
+)
 
 
 def _refusal(refused: LoginRefused) -> str:
@@ -157,6 +166,44 @@ def login_code(request: HttpRequest) -> HttpResponse:
         else:
             return _complete_login(request, account, next_url)
     return render(request, "portal/login_code.html", {"form": form, "locked": locked})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login_key_file(request: HttpRequest) -> HttpResponse:
+    """Log in with a key file for logging in: the browser signs a one-time challenge with it
+    (trust/keyfile-sign.js), so this page needs JavaScript; the password login does not."""
+    next_url = _next_url(request)
+    error, status = "", 200
+    if request.method == "POST":
+        form = KeyFileProofForm(request.POST)
+        account: Account | None = None
+        try:
+            # Taken out first: a challenge works once, whatever the outcome of this POST.
+            challenge = login_challenge_take(request.session)
+            if form.is_valid():
+                account = login_by_certificate(
+                    challenge=challenge,
+                    certificate_der=form.cleaned_data["certificate"],
+                    algorithm=form.cleaned_data["algorithm"],
+                    value=form.cleaned_data["signature"],
+                )
+            else:
+                # Without JavaScript the hidden fields stay empty: nothing was signed.
+                error, status = str(NO_KEY_FILE_SIGNATURE), 422
+        except Problem as problem:
+            error, status = problem.detail, problem.status
+        if account is not None:
+            # No one-time code follows, for officers and operators either: the key file
+            # (something one has) and its password (something one knows) are already two
+            # factors, as a password and a code are. See docs/trust.md.
+            return _complete_login(request, account, next_url)
+    return render(
+        request,
+        "portal/login_key_file.html",
+        {"challenge": login_challenge_issue(request.session), "next": next_url, "error": error},
+        status=status,
+    )
 
 
 @require_POST

@@ -29,7 +29,7 @@ from qyzmet.identity.services import actor_of
 from qyzmet.trust import selectors
 from qyzmet.trust.authority import certificate_revoke, key_file_issue
 from qyzmet.trust.jws import b64url
-from qyzmet.trust.models import Certificate, Signature
+from qyzmet.trust.models import Certificate, Purpose, Signature
 from qyzmet.trust.signing import (
     code_destination,
     signature_record,
@@ -46,6 +46,7 @@ SHA256_HEX = r"^[0-9a-fA-F]{64}$"
 # keeps them so), spelt out for the OpenAPI document.
 KeyAlgorithm = Literal["ecdsa-p256", "rsa-2048", "ed25519"]
 JwsAlgorithm = Literal["ES256", "RS256", "EdDSA"]
+KeyFilePurpose = Literal["sign", "auth"]  # trust.models.Purpose.SIGN and .AUTH
 RevocationReason = Literal[
     "unspecified", "key-compromise", "affiliation-changed", "superseded", "cessation-of-operation"
 ]
@@ -170,6 +171,10 @@ class KeyFileIn(StrictIn):
         min_length=8, max_length=200, pattern=PLAIN_TEXT, description="encrypts the key file"
     )
     algorithm: KeyAlgorithm = "ecdsa-p256"
+    purpose: KeyFilePurpose = Field(
+        default="sign",
+        description="sign: for signing documents; auth: for logging in on /login/key-file/",
+    )
 
 
 class KeyFileOut(Schema):
@@ -184,7 +189,7 @@ class KeyFileOut(Schema):
     "/key-files",
     response={201: KeyFileOut},
     auth=session_auth,
-    summary="Issue a signing certificate in a key file",
+    summary="Issue a signing or login certificate in a key file",
     openapi_extra=_problems(429),
 )
 def key_files_create(
@@ -196,6 +201,7 @@ def key_files_create(
         password=payload.password,
         algorithm=payload.algorithm,
         actor=actor_of(account),
+        purpose=Purpose(payload.purpose),
     )
     response["Cache-Control"] = "no-store"
     return Status(

@@ -456,13 +456,22 @@ def held_certificate_issue(
 
 @transaction.atomic
 def key_file_issue(
-    *, account: Account, password: str, algorithm: str, actor: str
+    *,
+    account: Account,
+    password: str,
+    algorithm: str,
+    actor: str,
+    purpose: Purpose = Purpose.SIGN,
 ) -> tuple[Certificate, bytes]:
-    """Issue a SIGN certificate with a new key and return it as a PKCS#12 key file.
+    """Issue a SIGN (signing) or AUTH (logging in) certificate with a new key and return it
+    as a PKCS#12 key file.
 
     The platform keeps the certificate only; the key exists solely in the returned file,
-    encrypted with the person's password (PBES2, PBKDF2-SHA256, AES-256-CBC).
+    encrypted with the person's password (PBES2, PBKDF2-SHA256, AES-256-CBC). One key,
+    one purpose: a login key file cannot sign, and a signing one cannot log in.
     """
+    if purpose not in (Purpose.AUTH, Purpose.SIGN):
+        raise Problem(422, "Only AUTH and SIGN certificates are issued to people.")
     if len(password) < 8:
         raise Problem(422, gettext("The key file password must have at least 8 characters."))
     Account.objects.select_for_update().get(pk=account.pk)  # one count at a time
@@ -483,7 +492,7 @@ def key_file_issue(
     key = algorithm_named(algorithm).generate()
     issuing = ca_certificate(Purpose.ISSUING_CA)
     certificate = certificate_issue(
-        purpose=Purpose.SIGN,
+        purpose=purpose,
         subject=subject_of_account(account),
         public_key=key.public_key(),
         key_holder=KeyHolder.SUBJECT,
@@ -508,12 +517,12 @@ def key_file_issue(
     return certificate, key_file
 
 
-@transaction.atomic
-def seal_certificate_ensure(*, agency: Agency) -> Certificate:
-    """The agency's electronic seal (platform-held key), issued on first use."""
-    existing = (
+def _current_seal(agency: Agency | None) -> Certificate | None:
+    """The platform-held seal in use: the agency's, or with None the platform's own."""
+    return (
         Certificate.objects.filter(
             agency=agency,
+            account__isnull=True,
             purpose=Purpose.SEAL,
             key_holder=KeyHolder.PLATFORM_SEALED,
             revoked_at__isnull=True,
@@ -522,20 +531,39 @@ def seal_certificate_ensure(*, agency: Agency) -> Certificate:
         .order_by("-not_before")
         .first()
     )
-    if existing:
-        return existing
-    issuing = ca_certificate(Purpose.ISSUING_CA)
-    key = algorithm_named(issuing.algorithm).generate()
-    certificate = certificate_issue(
-        purpose=Purpose.SEAL,
-        subject=subject_of_agency(agency),
-        public_key=key.public_key(),
-        private_key=key,
-        key_holder=KeyHolder.PLATFORM_SEALED,
-        issuer=issuing,
-        agency=agency,
-    )
-    return certificate
+
+
+def platform_seal_ensure(*, agency: Agency | None, subject: Subject) -> Certificate:
+    """A platform-held seal, issued on first use (and when the last nears its end).
+
+    The common case reads without a lock; only issuing locks the issuing CA's row, so two
+    first uses at once make one seal.
+    """
+    found = _current_seal(agency)
+    if found is not None:
+        return found
+    with transaction.atomic():
+        issuing = Certificate.objects.select_for_update().get(
+            pk=ca_certificate(Purpose.ISSUING_CA).pk
+        )
+        found = _current_seal(agency)
+        if found is not None:
+            return found
+        key = algorithm_named(issuing.algorithm).generate()
+        return certificate_issue(
+            purpose=Purpose.SEAL,
+            subject=subject,
+            public_key=key.public_key(),
+            private_key=key,
+            key_holder=KeyHolder.PLATFORM_SEALED,
+            issuer=issuing,
+            agency=agency,
+        )
+
+
+def seal_certificate_ensure(*, agency: Agency) -> Certificate:
+    """The agency's electronic seal (platform-held key), issued on first use."""
+    return platform_seal_ensure(agency=agency, subject=subject_of_agency(agency))
 
 
 @transaction.atomic

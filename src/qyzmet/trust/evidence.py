@@ -9,21 +9,13 @@ the record is unchanged, who sealed it, and since when it has existed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from cryptography.x509.oid import ExtendedKeyUsageOID
-from django.db import transaction
-from django.utils import timezone
 
-from qyzmet.trust.algorithms import algorithm_named
-from qyzmet.trust.authority import (
-    Subject,
-    ca_certificate,
-    certificate_issue,
-    signing_identity,
-)
+from qyzmet.trust.authority import Subject, platform_seal_ensure, signing_identity
 from qyzmet.trust.jws import jws_sign, jws_verify
-from qyzmet.trust.models import AnchorKind, Certificate, KeyHolder, Purpose
+from qyzmet.trust.models import AnchorKind, Certificate
 from qyzmet.trust.timestamps import timestamp_inspect, timestamp_token
 from qyzmet.trust.validation import certificate_check
 
@@ -44,35 +36,11 @@ class EvidenceCheck:
     problems: tuple[str, ...]
 
 
-@transaction.atomic
 def evidence_certificate() -> Certificate:
     """The platform's evidence seal (a platform-held SEAL certificate), issued on first use."""
-    current = (
-        Certificate.objects.select_for_update()
-        .filter(
-            purpose=Purpose.SEAL,
-            agency__isnull=True,
-            account__isnull=True,
-            key_holder=KeyHolder.PLATFORM_SEALED,
-            revoked_at__isnull=True,
-            not_after__gt=timezone.now() + timedelta(days=1),
-        )
-        .order_by("-not_before")
-        .first()
+    return platform_seal_ensure(
+        agency=None, subject=Subject(common_name=EVIDENCE_SUBJECT, organisation="qyzmet")
     )
-    if current is not None:
-        return current
-    issuing = ca_certificate(Purpose.ISSUING_CA)
-    key = algorithm_named(issuing.algorithm).generate()
-    certificate = certificate_issue(
-        purpose=Purpose.SEAL,
-        subject=Subject(common_name=EVIDENCE_SUBJECT, organisation="qyzmet"),
-        public_key=key.public_key(),
-        private_key=key,
-        key_holder=KeyHolder.PLATFORM_SEALED,
-        issuer=issuing,
-    )
-    return certificate
 
 
 def evidence_seal(data: bytes) -> Evidence:

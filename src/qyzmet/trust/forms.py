@@ -69,6 +69,20 @@ class UploadForm(forms.Form):
 
 
 class KeyFileIssueForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("What is the key file for?"),
+        help_text=_(
+            "One key file does one thing: a key file for logging in cannot sign, "
+            "and one for signing cannot log in."
+        ),
+        choices=[
+            ("sign", _("For signing documents")),
+            ("auth", _("For logging in")),
+        ],
+        initial="sign",
+        widget=forms.RadioSelect,
+        required=False,  # a form sent without it (older pages, programs) gets a signing key
+    )
     password = forms.CharField(
         label=_("Password for the key file"),
         help_text=_(
@@ -93,6 +107,9 @@ class KeyFileIssueForm(forms.Form):
         initial="ecdsa-p256",
         widget=forms.RadioSelect,
     )
+
+    def clean_purpose(self) -> str:
+        return str(self.cleaned_data["purpose"] or "sign")
 
     def clean_password(self) -> str:
         password: str = self.cleaned_data["password"]
@@ -150,7 +167,7 @@ def _base64_decode(value: str, *, urlsafe: bool) -> bytes:
         raise ValidationError(_("The signature could not be read."), code="base64") from None
 
 
-class KeyFileSignatureForm(SignTargetForm):
+class KeyFileProofForm(forms.Form):
     """What keyfile-sign.js posts: the signature, the certificate and the algorithm name."""
 
     signature = forms.CharField(max_length=1024)  # RSA-4096 is 683 base64url characters
@@ -162,3 +179,7 @@ class KeyFileSignatureForm(SignTargetForm):
 
     def clean_certificate(self) -> bytes:
         return _base64_decode(self.cleaned_data["certificate"], urlsafe=False)
+
+
+class KeyFileSignatureForm(SignTargetForm, KeyFileProofForm):
+    """A key-file signature of a digest: what is signed, and the proof keyfile-sign.js posts."""

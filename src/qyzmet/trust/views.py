@@ -358,7 +358,8 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
 @sensitive_post_parameters("password", "password_again")
 @require_POST
 def key_file_download(request: HttpRequest) -> HttpResponse:
-    """Issue a SIGN certificate with a new key and send it as a password-protected file."""
+    """Issue a SIGN or AUTH certificate with a new key and send it as a password-protected
+    file, named for its purpose (``qyzmet-sign-<serial>.p12``, ``qyzmet-auth-<serial>.p12``)."""
     account = _account(request)
     form = KeyFileIssueForm(request.POST)
     if form.is_valid():
@@ -368,11 +369,12 @@ def key_file_download(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
                 algorithm=form.cleaned_data["algorithm"],
                 actor=actor_of(account),
+                purpose=Purpose(form.cleaned_data["purpose"]),
             )
         except Problem as problem:
             form.add_error(None, problem.detail)
         else:
-            filename = f"qyzmet-{certificate.serial}.p12"
+            filename = f"qyzmet-{certificate.purpose}-{certificate.serial}.p12"
             return HttpResponse(
                 key_file,
                 content_type="application/x-pkcs12",

@@ -1,0 +1,100 @@
+"""A citizen in real Chromium gets a key file for logging in from /trust/my/, logs out, and
+logs back in on /login/key-file/ with it (keyfile-sign.js signs the challenge in the page)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from importlib import import_module
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import SESSION_KEY
+from playwright.sync_api import ConsoleMessage, Page, expect
+from pytest_django import Settings
+from pytest_django.live_server_helper import LiveServer
+
+from qyzmet.trust.authority import TrustSetup
+from qyzmet.trust.models import Certificate, KeyHolder, Purpose
+from tests.browser import chromium
+from tests.conftest import PASSWORD, Persona
+
+KEY_FILE_PASSWORD = "Кілт – a password for logging in"  # non-ASCII: UTF-8 in PBES2
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def page(settings: Settings) -> Iterator[Page]:
+    """An English-speaking phone-sized browser that fails the test on any console error
+    (a CSP refusal of the signing script would show up there)."""
+    settings.SESSION_COOKIE_SECURE = False  # the live server speaks plain HTTP
+    settings.CSRF_COOKIE_SECURE = False
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    with chromium() as browser:
+        context = browser.new_context(
+            viewport={"width": 360, "height": 800}, locale="en-GB", accept_downloads=True
+        )
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        yield page
+        context.close()
+    assert problems == []
+
+
+def test_citizen_logs_in_with_a_key_file_for_logging_in(
+    live_server: LiveServer, page: Page, citizen_a: Persona, trust: TrustSetup, tmp_path: Path
+) -> None:
+    assert citizen_a.account is not None
+    page.goto(f"{live_server.url}/trust/my/")
+    page.wait_for_url(f"{live_server.url}/login/?next=/trust/my/")
+    page.get_by_label("IIN or login").fill(citizen_a.account.username)
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{live_server.url}/trust/my/")
+
+    # Get a key file for logging in (signing is the default choice).
+    expect(page.get_by_label("For signing documents")).to_be_checked()
+    page.get_by_label("For logging in").check()
+    page.get_by_label("Password for the key file").fill(KEY_FILE_PASSWORD)
+    page.get_by_label("The same password again").fill(KEY_FILE_PASSWORD)
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Download the key file").click()
+    download = download_info.value
+    certificate = Certificate.objects.get(account=citizen_a.account)
+    assert certificate.purpose == Purpose.AUTH
+    assert certificate.key_holder == KeyHolder.SUBJECT
+    assert download.suggested_filename == f"qyzmet-auth-{certificate.serial}.p12"
+    key_file = tmp_path / download.suggested_filename
+    download.save_as(key_file)
+
+    page.get_by_role("button", name="Log out").click()
+    page.goto(f"{live_server.url}/trust/my/")
+    page.wait_for_url(f"{live_server.url}/login/?next=/trust/my/")
+
+    # Log in with the key file: the browser signs the challenge, and `next` is kept.
+    page.get_by_role("link", name="Log in with a key file").click()
+    page.wait_for_url(f"{live_server.url}/login/key-file/?next=/trust/my/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log in with a key file")
+    page.get_by_label("Key file", exact=True).set_input_files(key_file)
+    page.get_by_label("Password of the key file").fill(KEY_FILE_PASSWORD)
+    with page.expect_request(lambda r: r.method == "POST" and "/key-file/" in r.url) as post:
+        page.get_by_role("button", name="Log in", exact=True).click()
+    posted = post.value.post_data or ""
+    assert "signature=" in posted
+    assert "certificate=" in posted
+    assert "keyfile" not in posted  # neither the file nor its password leaves the browser
+    assert "password" not in posted
+
+    page.wait_for_url(f"{live_server.url}/trust/my/")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My signatures and certificates")
+    expect(page.get_by_role("button", name="Log out")).to_be_visible()
+    cookie = next(c for c in page.context.cookies() if c["name"] == settings.SESSION_COOKIE_NAME)
+    session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=cookie["value"])
+    assert session[SESSION_KEY] == str(citizen_a.account.pk)
