@@ -15,6 +15,7 @@ from pytest_django.live_server_helper import LiveServer
 
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.models import Certificate, KeyHolder, Signature, SignatureMethod
+from qyzmet.trust.signing import signing_link
 from tests.browser import chromium
 from tests.conftest import PASSWORD, Persona
 
@@ -130,7 +131,9 @@ def test_a_wrong_key_file_password_is_told_in_the_page(
          for name, value in citizen_a.client.cookies.items()]
     )  # fmt: skip
     digest = hashlib.sha256(b"anything").hexdigest()
-    page.goto(f"{live_server.url}/trust/sign/key-file/?sha256={digest}&description=Anything")
+    assert citizen_a.account is not None
+    link = signing_link(account=citizen_a.account, sha256=digest, description="Anything")
+    page.goto(f"{live_server.url}{link.replace('/trust/sign/', '/trust/sign/key-file/', 1)}")
     page.get_by_label("Key file", exact=True).set_input_files(path)
     page.get_by_label("Password of the key file").fill("not the password")
     page.get_by_role("button", name="Sign", exact=True).click()

@@ -45,7 +45,7 @@ from qyzmet.trust.models import (
     SignatureMethod,
     SigningRequest,
 )
-from qyzmet.trust.signing import REQUESTS_PER_WINDOW
+from qyzmet.trust.signing import REQUESTS_PER_WINDOW, signing_link
 from tests.conftest import Persona
 
 if TYPE_CHECKING:
@@ -151,7 +151,13 @@ def _verifies(signature: Signature) -> bool:
 def test_remote_signature_from_link_to_receipt_and_back(
     signer: Persona, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:
-    link = f"/trust/sign/?sha256={DIGEST}&description=Parking+permit+application&next=/my-data/"
+    assert signer.account is not None
+    link = signing_link(
+        account=signer.account,
+        sha256=DIGEST,
+        description="Parking permit application",
+        next_url="/my-data/",
+    )
     page = _text(signer.client.get(link))
     assert DIGEST in page
     assert "Parking permit application" in page
@@ -295,7 +301,8 @@ def test_an_account_without_phone_or_email_is_told_to_use_a_key_file(
 ) -> None:
     Account.objects.filter(pk=citizen_a.account.pk).update(phone="", email="")  # type: ignore[union-attr]
     _english(citizen_a.client)
-    page = _text(citizen_a.client.get(f"/trust/sign/?sha256={DIGEST}"))
+    link = signing_link(account=citizen_a.account, sha256=DIGEST, description="")  # type: ignore[arg-type]
+    page = _text(citizen_a.client.get(link))
     assert "Your account has no phone number or e-mail address" in page
     assert "Send me a code" not in page
     refused = _start(citizen_a, django_capture_on_commit_callbacks)
@@ -311,7 +318,8 @@ def test_the_code_goes_to_the_email_when_there_is_no_phone(
     assert account is not None
     account.phone, account.email = "", "nurlan@example.kz"
     account.save(update_fields=["phone", "email"])
-    page = _text(_english(citizen_a.client).get(f"/trust/sign/?sha256={DIGEST}"))
+    link = signing_link(account=account, sha256=DIGEST, description="")
+    page = _text(_english(citizen_a.client).get(link))
     assert "n•••@example.kz" in page
     assert "nurlan@example.kz" not in page
     _request_of(_start(citizen_a, django_capture_on_commit_callbacks))
@@ -380,7 +388,7 @@ def test_a_link_with_a_bad_digest_shows_the_upload_form(signer: Persona) -> None
     response = signer.client.get("/trust/sign/", {"sha256": "not-a-digest"})
     assert response.status_code == 400
     page = _text(response)
-    assert "not a SHA-256 digest" in page
+    assert "not valid here" in page
     assert 'type="file"' in page
 
 
@@ -570,11 +578,9 @@ def _key_file_of(persona: Persona, algorithm: str = "ecdsa-p256") -> bytes:
 
 @pytest.mark.parametrize("algorithm", ["ecdsa-p256", "rsa-2048"])
 def test_key_file_signature_is_recorded_with_a_receipt(signer: Persona, algorithm: str) -> None:
-    page = _text(
-        signer.client.get(
-            "/trust/sign/key-file/", {"sha256": DIGEST, "description": "Lease", "next": "/x/"}
-        )
-    )
+    assert signer.account is not None
+    link = signing_link(account=signer.account, sha256=DIGEST, description="Lease", next_url="/x/")
+    page = _text(signer.client.get(link.replace("/trust/sign/", "/trust/sign/key-file/", 1)))
     assert f'data-challenge="{DIGEST}"' in page
     assert "data-keyfile-sign" in page
     assert "/static/trust/keyfile-sign.js" in page
@@ -788,3 +794,24 @@ def test_officers_get_key_files_too(officer_x: Persona, trust: TrustSetup) -> No
     _, leaf, _ = pkcs12.load_key_and_certificates(response.content, KEY_FILE_PASSWORD.encode())
     assert leaf is not None
     assert leaf.subject.get_attributes_for_oid(x509.NameOID.COMMON_NAME)[0].value == "officer.x"
+
+
+def test_a_link_made_elsewhere_cannot_ask_for_a_signature(
+    signer: Persona, citizen_b: Persona
+) -> None:
+    """A phishing page may link to /trust/sign/ with any digest and a soothing description;
+    without the link's mac, made for this account, the page shows neither."""
+    forged = f"/trust/sign/?sha256={DIGEST}&description=Confirm+your+login"
+    assert citizen_b.account is not None
+    someone_elses = signing_link(
+        account=citizen_b.account, sha256=DIGEST, description="Confirm your login"
+    )
+
+    for link in (forged, someone_elses, forged + "&mac=" + "0" * 64):
+        response = _english(signer.client).get(link)
+        page = _text(response)
+        assert response.status_code == 400
+        assert 'class="digest"' not in page  # no digest offered for signing
+        assert "Confirm your login" not in page
+        assert "Send me a code" not in page
+        assert "not valid here" in page

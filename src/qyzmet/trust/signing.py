@@ -12,11 +12,14 @@ import hashlib
 import hmac
 import secrets
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from cryptography import x509
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
 from qyzmet.core.audit import audit_record
@@ -60,6 +63,29 @@ def _digest_bytes(content_sha256: str) -> bytes:
 def _code_hash(request_id: str, code: str) -> str:
     key = settings.SECRET_KEY.encode()
     return hmac.new(key, f"{request_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def signing_link_mac(*, account: Account, sha256: str, description: str, next_url: str) -> str:
+    """A keyed digest binding a "please sign" link to the account it was made for.
+
+    The signing page shows a link's digest and description only with a valid one, so a
+    link made elsewhere cannot put a digest and a misleading description before a person.
+    """
+    value = "\n".join([str(account.public_id), sha256.lower(), description, next_url])
+    return salted_hmac("qyzmet.trust.signing-link", value).hexdigest()
+
+
+def signing_link(*, account: Account, sha256: str, description: str, next_url: str = "") -> str:
+    """The page where ``account`` is asked to sign ``sha256``; how other pages ask.
+
+    After signing the person returns to ``next_url`` (a local path) with
+    ``?signature=<id>`` added.
+    """
+    mac = signing_link_mac(
+        account=account, sha256=sha256, description=description, next_url=next_url
+    )
+    query = {"sha256": sha256, "description": description, "next": next_url, "mac": mac}
+    return f"{reverse('trust:sign')}?{urlencode({k: v for k, v in query.items() if v})}"
 
 
 def remote_certificate_for(account: Account) -> Certificate:

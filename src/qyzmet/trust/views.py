@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import hmac
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -73,6 +74,7 @@ from qyzmet.trust.signing import (
     CODE_ATTEMPTS,
     code_destination,
     signature_record,
+    signing_link_mac,
     signing_request_confirm,
     signing_request_create,
 )
@@ -247,21 +249,33 @@ def _with_query(url: str, **params: str) -> str:
     return urlunsplit(parts._replace(query=urlencode(query)))
 
 
-def _target_url(name: str, *, sha256: str, description: str, next_url: str) -> str:
-    return _with_query(reverse(name), sha256=sha256, description=description, next=next_url)
+def _target_url(
+    name: str, *, account: Account, sha256: str, description: str, next_url: str
+) -> str:
+    mac = signing_link_mac(
+        account=account, sha256=sha256, description=description, next_url=next_url
+    )
+    return _with_query(
+        reverse(name), sha256=sha256, description=description, next=next_url, mac=mac
+    )
 
 
 @dataclass(frozen=True)
 class Target:
-    """What is about to be signed, and where to go afterwards."""
+    """What is about to be signed, by whom, and where to go afterwards."""
 
+    account: Account
     sha256: str
     description: str
     next: str
 
     def url(self, name: str) -> str:
         return _target_url(
-            name, sha256=self.sha256, description=self.description, next_url=self.next
+            name,
+            account=self.account,
+            sha256=self.sha256,
+            description=self.description,
+            next_url=self.next,
         )
 
     @property
@@ -269,15 +283,26 @@ class Target:
         return self.next or reverse("trust:sign")
 
 
-def _target_of(data: Any, next_url: str) -> Target | None:
+def _target_of(data: Any, next_url: str, account: Account, *, link: bool) -> Target | None:
+    """The target a request carries. A link (GET) must carry its ``mac``: only our pages
+    make links; a form post is ours already (CSRF)."""
     form = SignTargetForm(data)
     if not form.is_valid():
         return None
-    return Target(
+    target = Target(
+        account=account,
         sha256=form.cleaned_data["sha256"],
         description=form.cleaned_data["description"],
         next=next_url,
     )
+    if link:
+        expected = signing_link_mac(
+            account=account, sha256=target.sha256, description=target.description,
+            next_url=next_url,
+        )  # fmt: skip
+        if not hmac.compare_digest(str(data.get("mac", "")), expected):
+            return None
+    return target
 
 
 # --- my certificates --------------------------------------------------------------------
@@ -521,18 +546,25 @@ def _sign(request: HttpRequest) -> HttpResponse:
         )
         return HttpResponseRedirect(
             _target_url(
-                "trust:sign", sha256=uploaded.sha256, description=description, next_url=next_url
+                "trust:sign",
+                account=account,
+                sha256=uploaded.sha256,
+                description=description,
+                next_url=next_url,
             )
         )
     if "sha256" not in request.GET:
         return _upload_page(request, UploadForm(), next_url=next_url)
-    target = _target_of(request.GET, next_url)
+    target = _target_of(request.GET, next_url, account, link=True)
     if target is None:
         return _upload_page(
             request,
             UploadForm(),
             next_url=next_url,
-            error=_("The link asks to sign something that is not a SHA-256 digest."),
+            error=_(
+                "This link to sign something is not valid here. Sign only what you started "
+                "on this site."
+            ),
             status=400,
         )
     return _choose_page(request, account, target)
@@ -553,7 +585,7 @@ REMOTE_REFUSALS = {
 def sign_remote_start(request: HttpRequest) -> HttpResponse:
     """Remote signature, step 1: send a one-time code to the account's phone."""
     account = _account(request)
-    target = _target_of(request.POST, _next_of(request))
+    target = _target_of(request.POST, _next_of(request), account, link=False)
     if target is None:
         return redirect("trust:sign")
     try:
@@ -637,6 +669,7 @@ def sign_remote_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
     state = _request_state(signing_request)
     error = error or _closed_message(state)
     target = Target(
+        account=account,
         sha256=signing_request.content_sha256,
         description=signing_request.description,
         next=next_url,
@@ -671,7 +704,7 @@ def sign_key_file(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         form = KeyFileSignatureForm(request.POST)
-        target = _target_of(request.POST, next_url)
+        target = _target_of(request.POST, next_url, account, link=False)
         if target is None:
             return redirect("trust:sign")
         if form.is_valid():
@@ -696,7 +729,7 @@ def sign_key_file(request: HttpRequest) -> HttpResponse:
             )
             status = 422
     else:
-        target = _target_of(request.GET, next_url)
+        target = _target_of(request.GET, next_url, account, link=True)
         if target is None:
             return redirect("trust:sign")
     return render(
