@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 import pytest
 from django.db import connections
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -39,3 +39,25 @@ def chromium() -> Iterator[Browser]:
         finally:
             browser.close()
             connections.close_all()
+
+
+@contextmanager
+def phone_page() -> Iterator[Page]:
+    """An English-speaking, phone-sized page that fails the test on any console error or
+    uncaught script error (a CSP refusal of a script shows up there)."""
+    problems: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if message.type == "error":
+            problems.append(message.text)
+
+    with chromium() as browser:
+        context = browser.new_context(
+            viewport={"width": 360, "height": 800}, locale="en-GB", accept_downloads=True
+        )
+        page = context.new_page()
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: problems.append(str(error)))
+        yield page
+        context.close()
+    assert problems == []

@@ -9,14 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import ConsoleMessage, Page, expect
+from playwright.sync_api import Page, expect
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.models import Certificate, KeyHolder, Signature, SignatureMethod
 from qyzmet.trust.signing import signing_link
-from tests.browser import chromium
+from tests.browser import phone_page
 from tests.conftest import PASSWORD, Persona
 
 KEY_FILE_PASSWORD = "Құпия сөз – a key file password"  # non-ASCII: UTF-8 in PBES2
@@ -26,26 +26,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def page(settings: Settings) -> Iterator[Page]:
-    """An English-speaking phone-sized browser that fails the test on any console error
-    (a CSP refusal of the signing script would show up there)."""
     settings.SESSION_COOKIE_SECURE = False  # the live server speaks plain HTTP
     settings.CSRF_COOKIE_SECURE = False
-    problems: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if message.type == "error":
-            problems.append(message.text)
-
-    with chromium() as browser:
-        context = browser.new_context(
-            viewport={"width": 360, "height": 800}, locale="en-GB", accept_downloads=True
-        )
-        page = context.new_page()
-        page.on("console", on_console)
-        page.on("pageerror", lambda error: problems.append(str(error)))
+    with phone_page() as page:
         yield page
-        context.close()
-    assert problems == []
 
 
 def test_citizen_gets_a_key_file_and_signs_a_file_with_it(

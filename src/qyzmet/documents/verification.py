@@ -28,8 +28,7 @@ from qyzmet.documents.formats.pades import pades_inspect
 from qyzmet.documents.formats.xades import xades_inspect
 from qyzmet.documents.models import Blob, Document
 from qyzmet.trust.jws import JwsError, canonical_json, jws_inspect
-from qyzmet.trust.models import AnchorKind
-from qyzmet.trust.timestamps import TimestampFacts, timestamp_inspect
+from qyzmet.trust.timestamps import TimestampFacts, timestamp_inspect, timestamp_judge
 from qyzmet.trust.validation import (
     CERTIFICATE_PROBLEMS,
     MALFORMED_CERTIFICATE,
@@ -118,22 +117,14 @@ def _report(facts: SignatureFacts) -> SignatureReport:
         problems.append("incomplete-coverage")
     at: datetime | None = None
     if facts.timestamp_intact is not None:
-        if (
-            not facts.timestamp_intact
-            or facts.timestamp_certificate is None
-            or facts.timestamp_time is None
-        ):
-            problems.append("timestamp-damaged")
-        elif not certificate_check(
-            facts.timestamp_certificate,
-            at=facts.timestamp_time,
+        at, stamp_problem = timestamp_judge(
+            intact=facts.timestamp_intact,
+            time=facts.timestamp_time,
+            tsa_certificate=facts.timestamp_certificate,
             carried=facts.embedded_certificates,
-            anchor_kind=AnchorKind.TSA,
-            usage=ExtendedKeyUsageOID.TIME_STAMPING,
-        ).trusted:
-            problems.append("timestamp-untrusted")
-        else:
-            at = facts.timestamp_time
+        )
+        if stamp_problem:
+            problems.append(stamp_problem)
     signer = facts.signer_certificate
     chain: tuple[ChainLink, ...] = ()
     revoked_at = None

@@ -11,13 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from cryptography.x509.oid import ExtendedKeyUsageOID
-
 from qyzmet.trust.authority import Subject, platform_seal_ensure, signing_identity
 from qyzmet.trust.jws import jws_sign, jws_verify
-from qyzmet.trust.models import AnchorKind, Certificate
-from qyzmet.trust.timestamps import timestamp_inspect, timestamp_token
-from qyzmet.trust.validation import certificate_check
+from qyzmet.trust.models import Certificate
+from qyzmet.trust.timestamps import timestamp_inspect, timestamp_judge, timestamp_token
 
 EVIDENCE_SUBJECT = "qyzmet platform evidence seal"
 
@@ -57,19 +54,14 @@ def evidence_check(data: bytes, evidence: Evidence) -> EvidenceCheck:
         problems.append("digest-mismatch")
     problems.extend(verdict.check.problems)
     stamp = timestamp_inspect(evidence.timestamp_token, evidence.jws.encode())
-    existed_at = None
-    if not stamp.intact or stamp.tsa_certificate is None:
-        problems.append("timestamp-damaged")
-    elif not certificate_check(
-        stamp.tsa_certificate,
-        at=stamp.time,
+    existed_at, stamp_problem = timestamp_judge(
+        intact=stamp.intact,
+        time=stamp.time,
+        tsa_certificate=stamp.tsa_certificate,
         carried=stamp.carried,
-        anchor_kind=AnchorKind.TSA,
-        usage=ExtendedKeyUsageOID.TIME_STAMPING,
-    ).trusted:
-        problems.append("timestamp-untrusted")
-    else:
-        existed_at = stamp.time
+    )
+    if stamp_problem:
+        problems.append(stamp_problem)
     return EvidenceCheck(
         intact=not problems,
         sealed_by=verdict.facts.header.certificate.subject.rfc4514_string(),

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import secrets
 import urllib.request
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -20,13 +21,15 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.conf import settings
 from pyhanko.sign import general
 from pyhanko.sign.timestamps.api import TimeStamper
 from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 
 from qyzmet.trust.authority import ca_certificate, chain_of, rsa_key_of
-from qyzmet.trust.models import Purpose
+from qyzmet.trust.models import AnchorKind, Purpose
+from qyzmet.trust.validation import certificate_check
 
 
 class PlatformTimeStamper(DummyTimeStamper):
@@ -241,3 +244,27 @@ def _signer_info_verifies(
     except InvalidSignature:
         return False
     return True
+
+
+def timestamp_judge(
+    *,
+    intact: bool,
+    time: datetime | None,
+    tsa_certificate: x509.Certificate | None,
+    carried: Sequence[x509.Certificate],
+) -> tuple[datetime | None, str | None]:
+    """The proven time of a time stamp, or the problem that keeps it from proving one.
+
+    Proven means: the token is intact and its TSA certificate, allowed to time-stamp,
+    chains to an active TSA entry of the trust list at that time.
+    """
+    if not intact or time is None or tsa_certificate is None:
+        return None, "timestamp-damaged"
+    check = certificate_check(
+        tsa_certificate,
+        at=time,
+        carried=carried,
+        anchor_kind=AnchorKind.TSA,
+        usage=ExtendedKeyUsageOID.TIME_STAMPING,
+    )
+    return (time, None) if check.trusted else (None, "timestamp-untrusted")
