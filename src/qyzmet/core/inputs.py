@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+from ninja import Schema
 from ninja.params.models import Query, QueryModel
-from pydantic import ValidationError
+from pydantic import ConfigDict, ValidationError
 from pydantic_core import InitErrorDetails
 
 # Free text that reaches the database. PostgreSQL refuses NUL in text (a 500 if it got that
 # far), and no name or identifier needs a control character.
 PLAIN_TEXT = r"^[^\x00-\x1f\x7f]*$"
+
+
+class StrictIn(Schema):
+    """A request body that refuses fields it does not know (a typo must not pass silently)."""
+
+    model_config = ConfigDict(extra="forbid")
 
 
 class StrictQueryModel(QueryModel):

@@ -26,10 +26,10 @@ from django.views.decorators.cache import never_cache
 from ninja import File, Path, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
 from qyzmet.core.errors import Problem, problem_response
-from qyzmet.core.inputs import PLAIN_TEXT
+from qyzmet.core.inputs import PLAIN_TEXT, StrictIn
 from qyzmet.documents import selectors
 from qyzmet.documents.codes import short_code_normalise
 from qyzmet.documents.models import Document, DocumentFormat, ShareLink
@@ -58,10 +58,6 @@ READ, SHARE = "documents:read", "documents:share"
 # Verification is for anyone holding a document: no login, no token, and nothing is
 # recorded about who asked. OpenAPI says so with an empty security requirement.
 PUBLIC: dict[str, Any] = {"security": [{}]}
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _agency_name(agency: Agency) -> str:

@@ -8,9 +8,9 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from pydantic import ConfigDict, Field
+from pydantic import Field
 
-from qyzmet.core.inputs import PLAIN_TEXT
+from qyzmet.core.inputs import PLAIN_TEXT, StrictIn
 from qyzmet.identity import selectors
 from qyzmet.identity.authentication import ANY_AUTH, principal_of, session_auth
 from qyzmet.identity.models import AccessToken
@@ -18,10 +18,6 @@ from qyzmet.identity.national_ids import iin_checked
 from qyzmet.identity.services import TOKEN_SCOPES, token_create, token_revoke
 
 router = Router(tags=["identity"])
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class MembershipOut(Schema):

@@ -18,10 +18,10 @@ from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Path, Router, Schema, Status
-from pydantic import BeforeValidator, ConfigDict, Field, WithJsonSchema
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from qyzmet.core.errors import PROBLEM_CONTENT_TYPE, Problem
-from qyzmet.core.inputs import PLAIN_TEXT
+from qyzmet.core.inputs import PLAIN_TEXT, StrictIn
 from qyzmet.identity.authentication import ANY_AUTH, principal_of, session_auth
 from qyzmet.identity.models import Account, Agency
 from qyzmet.identity.selectors import Principal
@@ -61,10 +61,6 @@ def _problems(*statuses: int) -> dict[str, Any]:
             for status in statuses
         }
     }
-
-
-class StrictIn(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 def _base64url(text: object) -> bytes:
