@@ -9,6 +9,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from lxml import etree
 from pyhanko.sign.signers.pdf_cms import PdfCMSSignedAttributes
 from signxml import DigestAlgorithm, SignatureMethod
@@ -28,13 +29,15 @@ from qyzmet.trust.authority import (
     held_certificate_issue,
     seal_certificate_ensure,
     signing_identity,
+    trust_anchor_import,
 )
 from qyzmet.trust.jws import canonical_json, jws_sign
-from qyzmet.trust.models import Purpose
+from qyzmet.trust.models import AnchorKind, Purpose
 from qyzmet.trust.signer import SigningIdentity
 from qyzmet.trust.timestamps import platform_timestamper, timestamp_token
 from tests import factories
 from tests.conftest import Persona
+from tests.documents.pki import make_pki
 from tests.trust.cases import (
     EXPECTED_PROBLEM,
     FORMATS,
@@ -233,3 +236,22 @@ def test_every_problem_a_reader_reports_has_a_message() -> None:
 
     assert "digest-mismatch" in codes
     assert codes - format_errors - set(PROBLEMS) == set()
+
+
+def test_a_national_ca_signature_says_revocation_was_not_checked(
+    trust: TrustSetup, agencies: dict[str, Agency]
+) -> None:
+    national = make_pki("ec")
+    trust_anchor_import(
+        data=national.root.public_bytes(serialization.Encoding.PEM),
+        kind=AnchorKind.CA,
+        name="National CA",
+        actor="test",
+    )
+
+    theirs = verify_bytes(_signed_json(national.signer, {"data": "x"})).signatures[0]
+    ours = verify_bytes(_signed_json(_seal(agencies), {"data": "x"})).signatures[0]
+
+    assert theirs.valid, theirs.problems
+    assert not theirs.revocation_checked
+    assert ours.revocation_checked

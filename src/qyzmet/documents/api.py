@@ -177,6 +177,10 @@ class SignatureReportOut(Schema):
     revoked_at: datetime | None = Field(
         description="when the signer's certificate was revoked (also if after the signature)"
     )
+    revocation_checked: bool = Field(
+        description="false when the certificate comes from a CA whose revocations the "
+        "platform does not know (an imported national CA): revocation was not checked"
+    )
     chain: list[ChainLinkOut] = Field(description="the signer's certificate first")
     problems: list[MessageOut]
 
@@ -208,6 +212,7 @@ def _signature_report_out(report: SignatureReport) -> SignatureReportOut:
         signed_at=report.signed_at,
         time_proven=report.time_proven,
         revoked_at=report.revoked_at,
+        revocation_checked=report.revocation_checked,
         chain=[
             ChainLinkOut(
                 subject=link.subject,

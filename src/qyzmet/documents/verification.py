@@ -79,6 +79,7 @@ class SignatureReport:
     chain: tuple[ChainLink, ...]
     problems: tuple[str, ...]
     revoked_at: datetime | None  # also when revoked after signing, which is fine
+    revocation_checked: bool  # False for certificates of CAs whose revocations are unknown
 
     @property
     def valid(self) -> bool:
@@ -128,6 +129,7 @@ def _report(facts: SignatureFacts) -> SignatureReport:
     signer = facts.signer_certificate
     chain: tuple[ChainLink, ...] = ()
     revoked_at = None
+    revocation_checked = False
     if signer is None:
         problems.append("signer-certificate-missing")
     else:
@@ -138,6 +140,7 @@ def _report(facts: SignatureFacts) -> SignatureReport:
             usage=ExtendedKeyUsageOID.EMAIL_PROTECTION,  # a signing key, not a CA or login key
         )
         chain, revoked_at = check.chain, check.revoked_at
+        revocation_checked = check.revocation_checked
         problems.extend(check.problems)
     return SignatureReport(
         format=facts.format,
@@ -148,6 +151,7 @@ def _report(facts: SignatureFacts) -> SignatureReport:
         chain=chain,
         problems=tuple(dict.fromkeys(problems)),
         revoked_at=revoked_at,
+        revocation_checked=revocation_checked,
     )
 
 

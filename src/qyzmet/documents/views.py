@@ -190,6 +190,11 @@ def _national_id(value: str) -> str:
 
 
 def _revocation(signature: SignatureReport, language: str) -> str:
+    if signature.revoked_at is None and not signature.revocation_checked:
+        return gettext(
+            "Not checked: the certificate was issued by another authority, whose revocations "
+            "this platform does not know."
+        )
     if signature.revoked_at is None:
         return gettext("Not revoked.")
     when = _moment(signature.revoked_at, language)

@@ -52,6 +52,9 @@ class CertificateCheck:
     anchor: str | None  # the trust list entry the path ends at
     problems: tuple[str, ...]
     revoked_at: datetime | None  # of the end certificate, also when revoked after ``at``
+    # Whether revocation is known for every certificate below the anchor. The platform knows
+    # only its own CAs' revocations; an imported CA's are not fetched (CRL/OCSP) yet.
+    revocation_checked: bool
 
     @property
     def trusted(self) -> bool:
@@ -212,4 +215,5 @@ def certificate_check(
         anchor=anchor_name,
         problems=tuple(problems),
         revoked_at=links[0].revoked_at,
+        revocation_checked=all(sha256_of(c) in records for c in path[:-1]),
     )

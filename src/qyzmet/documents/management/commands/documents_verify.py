@@ -36,6 +36,8 @@ class Command(BaseCommand):
                     f"  signer: {signature.signer} {signature.signer_id}\n"
                     f"  signed at: {when} ({proof})"
                 )
+                if not signature.revocation_checked:
+                    self.stdout.write("  revocation: not checked (another authority's certificate)")
                 for link in signature.chain:
                     self.stdout.write(f"  chain: {link.subject}")
                 for code in signature.problems:
