@@ -15,9 +15,10 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from qyzmet.trust.authority import TrustSetup
-from qyzmet.trust.models import Certificate, KeyHolder, Purpose
+from qyzmet.trust.models import Purpose
 from tests.browser import phone_page
-from tests.conftest import PASSWORD, Persona
+from tests.conftest import Persona
+from tests.trust.browser_steps import key_file_from_my_page
 
 KEY_FILE_PASSWORD = "Кілт – a password for logging in"  # non-ASCII: UTF-8 in PBES2
 
@@ -35,28 +36,10 @@ def page(settings: Settings) -> Iterator[Page]:
 def test_citizen_logs_in_with_a_key_file_for_logging_in(
     live_server: LiveServer, page: Page, citizen_a: Persona, trust: TrustSetup, tmp_path: Path
 ) -> None:
-    assert citizen_a.account is not None
-    page.goto(f"{live_server.url}/trust/my/")
-    page.wait_for_url(f"{live_server.url}/login/?next=/trust/my/")
-    page.get_by_label("IIN or login").fill(citizen_a.account.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{live_server.url}/trust/my/")
-
-    # Get a key file for logging in (signing is the default choice).
-    expect(page.get_by_label("For signing documents")).to_be_checked()
-    page.get_by_label("For logging in").check()
-    page.get_by_label("Password for the key file").fill(KEY_FILE_PASSWORD)
-    page.get_by_label("The same password again").fill(KEY_FILE_PASSWORD)
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download the key file").click()
-    download = download_info.value
-    certificate = Certificate.objects.get(account=citizen_a.account)
+    certificate, key_file = key_file_from_my_page(
+        page, live_server, citizen_a, tmp_path, password=KEY_FILE_PASSWORD, for_logging_in=True
+    )
     assert certificate.purpose == Purpose.AUTH
-    assert certificate.key_holder == KeyHolder.SUBJECT
-    assert download.suggested_filename == f"qyzmet-auth-{certificate.serial}.p12"
-    key_file = tmp_path / download.suggested_filename
-    download.save_as(key_file)
 
     page.get_by_role("button", name="Log out").click()
     page.goto(f"{live_server.url}/trust/my/")

@@ -14,10 +14,11 @@ from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
 from qyzmet.trust.authority import TrustSetup
-from qyzmet.trust.models import Certificate, KeyHolder, Signature, SignatureMethod
+from qyzmet.trust.models import Signature, SignatureMethod
 from qyzmet.trust.signing import signing_link
 from tests.browser import phone_page
-from tests.conftest import PASSWORD, Persona
+from tests.conftest import Persona
+from tests.trust.browser_steps import key_file_from_my_page
 
 KEY_FILE_PASSWORD = "Құпия сөз – a key file password"  # non-ASCII: UTF-8 in PBES2
 
@@ -35,27 +36,9 @@ def page(settings: Settings) -> Iterator[Page]:
 def test_citizen_gets_a_key_file_and_signs_a_file_with_it(
     live_server: LiveServer, page: Page, citizen_a: Persona, trust: TrustSetup, tmp_path: Path
 ) -> None:
-    assert citizen_a.account is not None
-    page.goto(f"{live_server.url}/trust/my/")
-    page.wait_for_url(f"{live_server.url}/login/?next=/trust/my/")
-    page.get_by_label("IIN or login").fill(citizen_a.account.username)
-    page.get_by_label("Password", exact=True).fill(PASSWORD)
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{live_server.url}/trust/my/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("My signatures and certificates")
-
-    # Get a key file (ECDSA P-256 is the default choice).
-    page.get_by_label("Password for the key file").fill(KEY_FILE_PASSWORD)
-    page.get_by_label("The same password again").fill(KEY_FILE_PASSWORD)
-    expect(page.get_by_label("ECDSA P-256 (recommended: small and fast)")).to_be_checked()
-    with page.expect_download() as download_info:
-        page.get_by_role("button", name="Download the key file").click()
-    download = download_info.value
-    certificate = Certificate.objects.get(account=citizen_a.account)
-    assert certificate.key_holder == KeyHolder.SUBJECT
-    assert download.suggested_filename == f"qyzmet-sign-{certificate.serial}.p12"
-    key_file = tmp_path / download.suggested_filename
-    download.save_as(key_file)
+    certificate, key_file = key_file_from_my_page(
+        page, live_server, citizen_a, tmp_path, password=KEY_FILE_PASSWORD
+    )
 
     # Sign a file: only its digest leaves the upload; the key file signs in the browser.
     document = tmp_path / "lease agreement.txt"
