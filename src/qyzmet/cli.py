@@ -32,6 +32,18 @@ USAGE = """usage: qyzmet COMMAND [options]
                         verify a signed PDF, XML, JSON or detached CMS signature
   documents export --iin IIN --out DIR
                         export one person's documents with a manifest
+  exchange init          make agencies members, publish registry services, add a mediator
+  exchange member --class GOV|COM|NGO --code BIN --name N
+  exchange subsystem ID [--address URL] [--mediator] [--certificate FILE]
+  exchange certify ID --csr FILE --out FILE
+  exchange service ID --title-kk T --title-ru T --title-en T [--consent-required]
+  exchange grant CLIENT SERVICE --purpose P [--purpose P] | revoke CLIENT SERVICE
+  exchange mediator [--out FILE]
+                        manage members, services and grants of the exchange
+  exchange seal | verify
+                        seal the exchange log; check it, naming any tampered record
+  exchange export MESSAGE_ID --out FILE | bundle-verify FILE --roots FILE
+                        export one exchange as an evidence bundle; verify one offline
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
@@ -44,7 +56,11 @@ GROUPS = {
     "audit": {"verify", "seal"},
     "trust": {"init", "roots", "import", "distrust", "revoke", "certify-system"},
     "documents": {"verify", "export"},
-}
+    "exchange": {
+        "init", "member", "subsystem", "certify", "service", "grant", "revoke", "mediator",
+        "seal", "verify", "export", "bundle-verify",
+    },
+}  # fmt: skip
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 
 

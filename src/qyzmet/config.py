@@ -36,6 +36,8 @@ class Config:
     blob_store: str
     # A dotted path to the adapter that sends SMS and e-mail; empty: the local simulator.
     delivery_adapter: str
+    # The exchange instance this node belongs to (the first part of every member identifier).
+    exchange_instance: str
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -59,6 +61,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         tsa_policy_oid=env.get("QYZMET_TSA_POLICY_OID", "1.3.6.1.4.1.32473.1.1"),
         blob_store=env.get("QYZMET_BLOB_STORE", ""),
         delivery_adapter=env.get("QYZMET_DELIVERY_ADAPTER", ""),
+        exchange_instance=env.get("QYZMET_EXCHANGE_INSTANCE", "QZ"),
     )
 
 

@@ -21,6 +21,7 @@ QYZMET_TSA_URL = CONFIG.tsa_url
 QYZMET_TSA_POLICY_OID = CONFIG.tsa_policy_oid
 QYZMET_BLOB_STORE = CONFIG.blob_store
 QYZMET_DELIVERY_ADAPTER = CONFIG.delivery_adapter
+QYZMET_EXCHANGE_INSTANCE = CONFIG.exchange_instance
 SECRET_KEY = CONFIG.secret_key
 DEBUG = CONFIG.debug
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver"]
@@ -39,6 +40,7 @@ INSTALLED_APPS = [
     "qyzmet.identity",
     "qyzmet.registries",
     "qyzmet.trust",
+    "qyzmet.exchange",
     "qyzmet.documents",
     "qyzmet.api",
     "qyzmet.portal",
@@ -124,6 +126,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 
 # How often the worker seals new audit entries, in seconds.
 AUDIT_SEAL_INTERVAL = 10
+# Sealers of the tamper-evident logs, run by the worker (lower apps cannot import higher ones).
+QYZMET_SEALERS = [
+    "qyzmet.core.audit.audit_seal_pending",
+    "qyzmet.exchange.evidence.exchange_seal_pending",
+]
 
 TASKS = {
     "default": {

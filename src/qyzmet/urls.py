@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("trust/", include("qyzmet.trust.urls")),
+    path("", include("qyzmet.exchange.urls")),
     path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.portal.urls")),
 ]

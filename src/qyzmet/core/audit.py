@@ -12,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import struct
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC
@@ -23,13 +22,19 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qyzmet.core.models import AuditEntry, AuditSeal
+from qyzmet.core.sealing import (
+    committed_high_water_mark,
+    leaf_pack,
+    leaves_split,
+    merkle_root,
+    sealed_range_findings,
+)
 
 SYSTEM_ACTOR = "system"
-_LEAF = struct.Struct(">q32s")
 
 
 def audit_record(
@@ -68,22 +73,6 @@ def entry_digest(entry: AuditEntry) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def merkle_root(leaves: list[bytes]) -> str:
-    """RFC 6962-style Merkle tree hash over the packed (id, digest) leaves."""
-    if not leaves:
-        return hashlib.sha256(b"").hexdigest()
-    level = [hashlib.sha256(b"\x00" + leaf).digest() for leaf in leaves]
-    while len(level) > 1:
-        paired = [
-            hashlib.sha256(b"\x01" + level[i] + level[i + 1]).digest()
-            for i in range(0, len(level) - 1, 2)
-        ]
-        if len(level) % 2:
-            paired.append(level[-1])
-        level = paired
-    return level[0].hex()
-
-
 def audit_seal_pending(*, max_entries: int = 50_000) -> AuditSeal | None:
     """Seal the entries written since the last seal; returns None when there are none.
 
@@ -92,7 +81,7 @@ def audit_seal_pending(*, max_entries: int = 50_000) -> AuditSeal | None:
     appear below the seal's upper bound. Concurrent sealers do not duplicate a seal: the
     seal number is unique and the loser gives up.
     """
-    high = _committed_high_water_mark()
+    high = committed_high_water_mark(AuditEntry)
     last = AuditSeal.objects.order_by("-number").first()
     after = last.last_entry_id if last else 0
     rows = list(
@@ -102,7 +91,7 @@ def audit_seal_pending(*, max_entries: int = 50_000) -> AuditSeal | None:
     )
     if not rows:
         return None
-    leaves = [_LEAF.pack(entry_id, bytes.fromhex(digest)) for entry_id, digest in rows]
+    leaves = [leaf_pack(entry_id, digest) for entry_id, digest in rows]
     seal = AuditSeal(
         number=(last.number + 1) if last else 1,
         after_entry_id=after,
@@ -123,16 +112,6 @@ def audit_seal_pending(*, max_entries: int = 50_000) -> AuditSeal | None:
     except IntegrityError:
         return None
     return seal
-
-
-def _committed_high_water_mark() -> int:
-    with transaction.atomic():
-        if connection.vendor == "postgresql":
-            # SHARE conflicts with the ROW EXCLUSIVE lock of inserters: wait for them.
-            with connection.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {AuditEntry._meta.db_table} IN SHARE MODE")
-        top = AuditEntry.objects.order_by("-id").values_list("id", flat=True).first()
-    return top or 0
 
 
 def _seal_statement(seal: AuditSeal) -> bytes:
@@ -214,8 +193,7 @@ def _check_seal(
         public_key.verify(bytes(seal.signature), _seal_statement(seal))
     except InvalidSignature:
         yield Finding(None, seal.number, "signature does not match the seal (forged seal)")
-    leaves = bytes(seal.leaves)
-    leaf_list = [leaves[i : i + _LEAF.size] for i in range(0, len(leaves), _LEAF.size)]
+    leaf_list = leaves_split(bytes(seal.leaves))
     if merkle_root(leaf_list) != seal.merkle_root or len(leaf_list) != seal.entry_count:
         yield Finding(None, seal.number, "entry list does not match the signed root")
     if hashlib.sha256(_seal_statement(seal) + bytes(seal.signature)).hexdigest() != seal.digest:
@@ -223,19 +201,12 @@ def _check_seal(
 
 
 def _check_sealed_entries(seal: AuditSeal) -> Iterator[Finding]:
-    leaves = bytes(seal.leaves)
-    sealed = dict(_LEAF.unpack_from(leaves, offset) for offset in range(0, len(leaves), _LEAF.size))
     present = AuditEntry.objects.filter(
         id__gt=seal.after_entry_id, id__lte=seal.last_entry_id
     ).order_by("id")
-    for entry in present.iterator():
-        sealed_digest = sealed.pop(entry.pk, None)
-        if sealed_digest is None:
-            yield Finding(entry.pk, seal.number, "not in the seal (inserted after sealing)")
-        elif bytes.fromhex(entry_digest(entry)) != sealed_digest:
-            yield Finding(entry.pk, seal.number, "content differs from the sealed digest (edited)")
-    for missing_id in sorted(sealed):
-        yield Finding(missing_id, seal.number, "sealed but missing (deleted)")
+    rows = ((entry.pk, entry_digest(entry)) for entry in present.iterator())
+    for entry_id, problem in sealed_range_findings(bytes(seal.leaves), rows):
+        yield Finding(entry_id, seal.number, problem)
 
 
 class SealKeyMissing(Exception):

@@ -1,4 +1,4 @@
-"""Background work: the task queue worker and the periodic audit sealer."""
+"""Background work: the task queue worker and the periodic sealers of the tamper-evident logs."""
 
 from __future__ import annotations
 
@@ -7,9 +7,8 @@ import threading
 
 from django.conf import settings
 from django.db import DatabaseError, close_old_connections, connections
+from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
-
-from qyzmet.core.audit import audit_seal_pending
 
 logger = logging.getLogger("qyzmet.worker")
 
@@ -29,14 +28,17 @@ def task_worker(worker_id: str) -> Worker:
 
 
 def seal_periodically(stop: threading.Event) -> None:
-    """Seal new audit entries every AUDIT_SEAL_INTERVAL seconds until ``stop`` is set."""
+    """Every AUDIT_SEAL_INTERVAL seconds, until ``stop`` is set, run each of QYZMET_SEALERS
+    (functions that seal one batch and return None when nothing is left)."""
+    sealers = [import_string(path) for path in settings.QYZMET_SEALERS]
     while not stop.wait(settings.AUDIT_SEAL_INTERVAL):
-        try:
-            close_old_connections()
-            while audit_seal_pending() is not None:
-                pass
-        except DatabaseError:
-            logger.exception("audit sealing failed; will try again")
+        for seal_pending in sealers:
+            try:
+                close_old_connections()
+                while seal_pending() is not None:
+                    pass
+            except DatabaseError:
+                logger.exception("sealing failed; will try again")
     connections.close_all()
 
 

@@ -16,6 +16,27 @@ from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.national_ids import bin_checked, iin_checked
 from qyzmet.registries import models as m
 from qyzmet.registries import selectors
+from qyzmet.registries.schemas import (
+    AddressOut,
+    BenefitOut,
+    EmploymentRecordOut,
+    EstateOut,
+    FamilyLinkOut,
+    LegalEntityOut,
+    OwnershipOut,
+    PersonOut,
+    VehicleOut,
+    address_out,
+    benefits_out,
+    employments_out,
+    estate_out,
+    family_links_out,
+    incomes_out,
+    legal_entity_out,
+    ownerships_out,
+    person_out,
+    vehicle_out,
+)
 from qyzmet.registries.versioning import record_as_of, record_history
 
 router = Router(tags=["registries"], auth=ANY_AUTH)
@@ -36,66 +57,6 @@ def registries_list(request: HttpRequest) -> list[RegistryOut]:
     ]
 
 
-class AddressOut(Schema):
-    code: int
-    kind: str
-    name_kk: str
-    name_ru: str
-    name_en: str
-    parent_code: int | None
-
-
-def _address_out(unit: m.AddressUnit) -> AddressOut:
-    return AddressOut(
-        code=unit.code,
-        kind=m.AddressKind(unit.kind).name.lower(),
-        name_kk=unit.name_kk,
-        name_ru=unit.name_ru,
-        name_en=unit.name_en,
-        parent_code=unit.parent.code if unit.parent else None,
-    )
-
-
-class PersonOut(Schema):
-    iin: str
-    surname_kk: str
-    given_name_kk: str
-    patronymic_kk: str
-    surname_ru: str
-    given_name_ru: str
-    patronymic_ru: str
-    surname_lat: str
-    given_name_lat: str
-    birth_date: date
-    sex: str
-    citizenship: str
-    address: list[AddressOut] = Field(description="from region down to building or flat")
-    registered_since: date | None
-    death_date: date | None
-    valid_from: datetime = Field(description="when this version of the record took effect")
-
-
-def _person_out(record: m.PopulationRecord, iin: str) -> PersonOut:
-    return PersonOut(
-        iin=iin,
-        surname_kk=record.surname_kk,
-        given_name_kk=record.given_name_kk,
-        patronymic_kk=record.patronymic_kk,
-        surname_ru=record.surname_ru,
-        given_name_ru=record.given_name_ru,
-        patronymic_ru=record.patronymic_ru,
-        surname_lat=record.surname_lat,
-        given_name_lat=record.given_name_lat,
-        birth_date=record.birth_date,
-        sex=record.sex,
-        citizenship=record.citizenship,
-        address=[_address_out(unit) for unit in selectors.address_path(record.address)],
-        registered_since=record.registered_since,
-        death_date=record.death_date,
-        valid_from=record.valid_from,
-    )
-
-
 class PersonQuery(Schema):
     model_config = ConfigDict(extra="forbid")
     as_of: AwareDatetime | None = Field(
@@ -112,12 +73,12 @@ def population_person(
     )
     record = selectors.population_record_of(person)
     if query.as_of is None:
-        return _person_out(record, person.iin)
+        return person_out(record, person.iin)
     values = record_as_of(record, query.as_of)
     if values is None:
         raise Http404
     earlier = m.PopulationRecord(**values, valid_from=record.valid_from)
-    return _person_out(earlier, person.iin)
+    return person_out(earlier, person.iin)
 
 
 class VersionOut(Schema):
@@ -182,13 +143,6 @@ def population_search(request: HttpRequest, payload: PersonSearchIn) -> list[Per
     ]
 
 
-class FamilyLinkOut(Schema):
-    relation: str = Field(description="parent, child or spouse: what the relative is to them")
-    relative_iin: str
-    since: date
-    until: date | None
-
-
 @router.get(
     "/families/persons/{iin}", response=list[FamilyLinkOut], summary="A person's family links"
 )
@@ -196,47 +150,13 @@ def family_links(request: HttpRequest, iin: str) -> list[FamilyLinkOut]:
     person = selectors.person_get_for(
         principal_of(request), iin=iin_checked(iin).iin, registry="families"
     )
-    links = []
-    for link in selectors.family_links_of(person):
-        if link.person_id == person.pk:
-            relation, relative = link.relation, link.relative
-        else:
-            relation = "child" if link.relation == m.FamilyRelation.PARENT else link.relation
-            relative = link.person
-        links.append(
-            FamilyLinkOut(
-                relation=relation, relative_iin=relative.iin, since=link.since, until=link.until
-            )
-        )
-    return links
+    return family_links_out(person)
 
 
 @router.get("/addresses/{code}", response=list[AddressOut], summary="An address, region down")
 def address(request: HttpRequest, code: int) -> list[AddressOut]:
     unit = selectors.address_get(principal_of(request), code)
-    return [_address_out(part) for part in selectors.address_path(unit)]
-
-
-class EstateOut(Schema):
-    cadastral_number: str
-    kind: str
-    address_code: int
-    area_m2: float
-
-
-def _estate_out(estate: m.RealEstateObject) -> EstateOut:
-    return EstateOut(
-        cadastral_number=estate.cadastral_number,
-        kind=estate.kind,
-        address_code=estate.address.code,
-        area_m2=estate.area_dm2 / 100,
-    )
-
-
-class OwnershipOut(Schema):
-    estate: EstateOut
-    share: str = Field(examples=["1/2"])
-    since: date
+    return [address_out(part) for part in selectors.address_path(unit)]
 
 
 @router.get(
@@ -248,14 +168,7 @@ def estates_of_person(request: HttpRequest, iin: str) -> list[OwnershipOut]:
     person = selectors.person_get_for(
         principal_of(request), iin=iin_checked(iin).iin, registry="real-estate"
     )
-    return [
-        OwnershipOut(
-            estate=_estate_out(o.estate),
-            share=f"{o.share_numerator}/{o.share_denominator}",
-            since=o.since,
-        )
-        for o in selectors.estates_owned_by(person)
-    ]
+    return ownerships_out(person)
 
 
 @router.get(
@@ -265,27 +178,7 @@ def estate(
     request: HttpRequest,
     cadastral_number: Annotated[str, Path(max_length=20, pattern=PLAIN_TEXT)],
 ) -> EstateOut:
-    return _estate_out(selectors.estate_get(principal_of(request), cadastral_number))
-
-
-class VehicleOut(Schema):
-    vin: str
-    plate: str
-    make: str
-    model: str
-    year: int
-    registered_on: date
-
-
-def _vehicle_out(vehicle: m.Vehicle) -> VehicleOut:
-    return VehicleOut(
-        vin=vehicle.vin,
-        plate=vehicle.plate,
-        make=vehicle.make,
-        model=vehicle.model,
-        year=vehicle.year,
-        registered_on=vehicle.registered_on,
-    )
+    return estate_out(selectors.estate_get(principal_of(request), cadastral_number))
 
 
 @router.get("/vehicles/persons/{iin}", response=list[VehicleOut], summary="Vehicles a person owns")
@@ -293,59 +186,19 @@ def vehicles_of_person(request: HttpRequest, iin: str) -> list[VehicleOut]:
     person = selectors.person_get_for(
         principal_of(request), iin=iin_checked(iin).iin, registry="vehicles"
     )
-    return [_vehicle_out(v) for v in selectors.vehicles_owned_by(person)]
+    return [vehicle_out(v) for v in selectors.vehicles_owned_by(person)]
 
 
 @router.get("/vehicles/{vin}", response=VehicleOut, summary="A vehicle by VIN")
 def vehicle(
     request: HttpRequest, vin: Annotated[str, Path(max_length=17, pattern=PLAIN_TEXT)]
 ) -> VehicleOut:
-    return _vehicle_out(selectors.vehicle_get(principal_of(request), vin))
-
-
-class LegalEntityOut(Schema):
-    bin: str
-    name_kk: str
-    name_ru: str
-    name_en: str
-    legal_form: str
-    registered_on: date
-    status: str
-    address_code: int | None
+    return vehicle_out(selectors.vehicle_get(principal_of(request), vin))
 
 
 @router.get("/legal-entities/{bin}", response=LegalEntityOut, summary="A legal entity by BIN")
 def legal_entity(request: HttpRequest, bin: str) -> LegalEntityOut:
-    record = selectors.legal_entity_get(principal_of(request), bin_checked(bin))
-    return LegalEntityOut(
-        bin=record.organisation.bin,
-        name_kk=record.name_kk,
-        name_ru=record.name_ru,
-        name_en=record.name_en,
-        legal_form=record.legal_form,
-        registered_on=record.registered_on,
-        status=record.status,
-        address_code=record.address.code if record.address else None,
-    )
-
-
-class EmploymentOut(Schema):
-    employer_bin: str
-    position: str
-    started_on: date
-    ended_on: date | None
-
-
-class IncomeOut(Schema):
-    payer_bin: str
-    period: date = Field(description="first day of the month")
-    amount: int = Field(description="minor units (tiyn)")
-    currency: str
-
-
-class EmploymentRecordOut(Schema):
-    employments: list[EmploymentOut]
-    incomes: list[IncomeOut]
+    return legal_entity_out(selectors.legal_entity_get(principal_of(request), bin_checked(bin)))
 
 
 class IncomeQuery(Schema):
@@ -365,28 +218,8 @@ def employment_of_person(
         principal_of(request), iin=iin_checked(iin).iin, registry="employment"
     )
     return EmploymentRecordOut(
-        employments=[
-            EmploymentOut(
-                employer_bin=e.employer.bin,
-                position=e.position,
-                started_on=e.started_on,
-                ended_on=e.ended_on,
-            )
-            for e in selectors.employments_of(person)
-        ],
-        incomes=[
-            IncomeOut(payer_bin=i.payer.bin, period=i.period, amount=i.amount, currency=i.currency)
-            for i in selectors.incomes_of(person, since=query.since)
-        ],
+        employments=employments_out(person), incomes=incomes_out(person, since=query.since)
     )
-
-
-class BenefitOut(Schema):
-    kind: str
-    monthly_amount: int = Field(description="minor units (tiyn)")
-    currency: str
-    since: date
-    until: date | None
 
 
 @router.get(
@@ -398,13 +231,4 @@ def benefits_of_person(request: HttpRequest, iin: str) -> list[BenefitOut]:
     person = selectors.person_get_for(
         principal_of(request), iin=iin_checked(iin).iin, registry="benefits"
     )
-    return [
-        BenefitOut(
-            kind=b.kind,
-            monthly_amount=b.monthly_amount,
-            currency=b.currency,
-            since=b.since,
-            until=b.until,
-        )
-        for b in selectors.benefits_of(person)
-    ]
+    return benefits_out(person)

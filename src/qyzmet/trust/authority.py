@@ -567,8 +567,17 @@ def seal_certificate_ensure(*, agency: Agency) -> Certificate:
 
 
 @transaction.atomic
-def system_certificate_issue(*, agency: Agency, csr_pem: bytes, actor: str) -> Certificate:
-    """Certify an agency system's own key (from its CSR); the platform never sees the key."""
+def system_certificate_issue(
+    *, agency: Agency | None, csr_pem: bytes, actor: str, subject: Subject | None = None
+) -> Certificate:
+    """Certify a system's own key (from its CSR); the platform never sees the key.
+
+    The subject is the agency's unless given (an exchange member that is not an agency).
+    """
+    if subject is None:
+        if agency is None:
+            raise ValueError("name the agency or the subject")
+        subject = subject_of_agency(agency)
     try:
         csr = x509.load_pem_x509_csr(csr_pem)
     except ValueError as error:
@@ -582,7 +591,7 @@ def system_certificate_issue(*, agency: Agency, csr_pem: bytes, actor: str) -> C
         raise Problem(422, str(error)) from error
     certificate = certificate_issue(
         purpose=Purpose.SEAL,
-        subject=subject_of_agency(agency),
+        subject=subject,
         public_key=public_key,
         key_holder=KeyHolder.SUBJECT,
         issuer=ca_certificate(Purpose.ISSUING_CA),

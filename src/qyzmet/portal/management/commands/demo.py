@@ -17,6 +17,7 @@ from waitress.server import create_server
 from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
 from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
+from qyzmet.exchange.services import exchange_init
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
 from qyzmet.identity.services import (
     agency_ensure_defaults,
@@ -66,6 +67,7 @@ class Command(BaseCommand):
             call_command("registry_generate", persons=persons, seed=seed)
         logins = demo_accounts_ensure(agencies)
         trust_init()
+        exchange_init(actor="system:demo")
         demo_documents_ensure()
         if no_serve:
             self._print_logins(None, logins)
