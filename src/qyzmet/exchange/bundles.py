@@ -20,14 +20,16 @@ import hashlib
 import io
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from django.utils import timezone
 
-from qyzmet.core.sealing import LEAF, leaf_pack, leaves_split, merkle_proof, merkle_root_from_proof
+from qyzmet.core.sealing import leaf_pack, leaves_split, merkle_proof, merkle_root_from_proof
 from qyzmet.exchange.evidence import record_content, record_digest, seal_statement
 from qyzmet.exchange.models import ExchangeRecord, ExchangeSeal
 from qyzmet.trust.authority import signing_identity
@@ -151,55 +153,92 @@ def _issued(issuer: x509.Certificate, certificate: x509.Certificate) -> bool:
     return True
 
 
-def bundle_verify(data: bytes, roots: list[x509.Certificate]) -> BundleReport:
-    """Verify a bundle offline against the given root certificates."""
-    problems: list[str] = []
+_REQUIRED = frozenset(
+    {
+        "record.json",
+        "seal.json",
+        "seal.jws",
+        "seal.tsr",
+        "proof.json",
+        "manifest.json",
+        "manifest.jws",
+    }
+)
+_OPTIONAL = frozenset({"request.http", "response.body"})
+
+
+def _failed(problem: str) -> BundleReport:
+    return BundleReport((problem,), {}, "", None, "")
+
+
+def _read(data: bytes) -> dict[str, bytes] | str:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            files = {name: archive.read(name) for name in archive.namelist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, KeyError, ValueError, EOFError) as error:
-        return BundleReport((f"not a readable bundle: {error}",), {}, "", None, "")
+            return {name: archive.read(name) for name in archive.namelist()}
+    except (  # what a damaged zip makes the reader raise
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        KeyError,
+        ValueError,
+        EOFError,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        zlib.error,
+    ) as error:
+        return f"not a readable bundle: {error}"
+
+
+def _object(data: bytes) -> dict[str, Any]:
+    value = json.loads(data)
+    if not isinstance(value, dict):
+        raise TypeError("expected a JSON object")
+    return value
+
+
+def bundle_verify(data: bytes, roots: list[x509.Certificate]) -> BundleReport:
+    """Verify a bundle offline against the given root certificates."""
+    files = _read(data)
+    if isinstance(files, str):
+        return _failed(files)
+    if not _REQUIRED <= set(files) <= _REQUIRED | _OPTIONAL:
+        return _failed(f"the bundle does not hold the expected files: {sorted(files)}")
+    problems: list[str] = []
     if _zip(files) != data:
         problems.append("the bundle file was altered (it is not in its exported form)")
-    record: dict[str, object] = {}
     try:
-        record = json.loads(files["record.json"])
-        seal = json.loads(files["seal.json"])
-        proof = json.loads(files["proof.json"])
-        manifest = json.loads(files["manifest.json"])
-        seal_jws = files["seal.jws"].decode()
-        sealed_at = datetime.fromisoformat(seal["sealed_at"])
-    except (KeyError, ValueError, TypeError) as error:
-        return BundleReport(
-            (*problems, f"a part is missing or unreadable: {error}"), record, "", None, ""
+        record, seal = _object(files["record.json"]), _object(files["seal.json"])
+        proof, manifest = _object(files["proof.json"]), _object(files["manifest.json"])
+        seal_jws, manifest_jws = (
+            files["seal.jws"].decode("ascii"),
+            files["manifest.jws"].decode("ascii"),
         )
-    listed = manifest.get("files", {})
+        sealed_at = datetime.fromisoformat(seal["sealed_at"])
+        listed = dict(manifest["files"])
+        leaf = leaf_pack(int(proof["record_id"]), hashlib.sha256(files["record.json"]).hexdigest())
+        root = merkle_root_from_proof(leaf, proof["path"])
+    except (KeyError, ValueError, TypeError) as error:
+        return BundleReport((*problems, f"a part is unreadable: {error}"), {}, "", None, "")
+    if sealed_at.tzinfo is None:
+        return BundleReport((*problems, "the seal time has no time zone"), record, "", None, "")
     for name, content in files.items():
-        if name in {"manifest.json", "manifest.jws"}:
-            continue
-        if listed.get(name) != hashlib.sha256(content).hexdigest():
+        if name not in {"manifest.json", "manifest.jws"} and listed.get(name) != _sha256(content):
             problems.append(f"{name} differs from the signed manifest")
     problems.extend(f"{name} is listed but missing" for name in set(listed) - set(files))
     problems.extend(
-        _signature_problems(
-            "manifest", files["manifest.jws"].decode(), files["manifest.json"], roots, sealed_at
-        )
+        _signature_problems("manifest", manifest_jws, files["manifest.json"], roots, sealed_at)
     )
     problems.extend(_signature_problems("seal", seal_jws, files["seal.json"], roots, sealed_at))
-    digest = hashlib.sha256(files["record.json"]).hexdigest()
-    try:
-        leaf = leaf_pack(int(proof["record_id"]), digest)
-        root = merkle_root_from_proof(leaf, proof["path"])
-    except (KeyError, TypeError, ValueError) as error:
-        problems.append(f"the Merkle proof is unreadable: {error}")
-        root = ""
-    if len(leaf) != LEAF.size or root != seal.get("merkle_root"):
+    if root != seal.get("merkle_root"):
         problems.append("the record is not in the sealed batch (Merkle proof fails)")
     for name, field in (("request.http", "request_hash"), ("response.body", "response_hash")):
-        if name in files and hashlib.sha256(files[name]).hexdigest() != record.get(field):
+        if name in files and _sha256(files[name]) != record.get(field):
             problems.append(f"{name} does not match the record's {field}")
-    stamp = timestamp_inspect(files["seal.tsr"], seal_jws.encode()) if "seal.tsr" in files else None
     existed_at = None
+    try:
+        stamp = timestamp_inspect(files["seal.tsr"], seal_jws.encode())
+    except (ValueError, TypeError, KeyError):
+        stamp = None
     if stamp is None or not stamp.intact or stamp.tsa_certificate is None:
         problems.append("the seal's time stamp does not verify")
     elif not _chains_to(stamp.tsa_certificate, stamp.carried, roots, stamp.time):
@@ -210,7 +249,11 @@ def bundle_verify(data: bytes, roots: list[x509.Certificate]) -> BundleReport:
     with contextlib.suppress(JwsError):
         signer = jws_inspect(seal_jws, files["seal.json"]).header.certificate
         sealed_by = signer.subject.rfc4514_string()
-    return BundleReport(tuple(problems), record, seal.get("sealed_at", ""), existed_at, sealed_by)
+    return BundleReport(tuple(problems), record, str(seal["sealed_at"]), existed_at, sealed_by)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _signature_problems(

@@ -41,6 +41,8 @@ from qyzmet.identity.national_ids import InvalidNumber, iin_parse
 JSON = "application/json"
 META_SERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
 _USER_IIN = re.compile(r"(?:[A-Z]{2})?(\d{12})")
+_MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,100}")
+_ECHOABLE = re.compile(r"[\x21-\x7e]{1,300}")  # what may be echoed in a response header
 
 
 @dataclass
@@ -63,14 +65,21 @@ class _Log:
 def mediate(request: ExchangeRequest) -> ExchangeAnswer:
     """Answer one exchange request, or refuse it; either way the exchange is logged."""
     message = f"{request.method.upper()} {request.path}\n".encode() + request.body
+    given_id = request.message_id
     log = _Log(
-        message_id=request.message_id or str(uuid.uuid4()),
+        message_id=given_id if _MESSAGE_ID.fullmatch(given_id) else str(uuid.uuid4()),
         request_message=message,
         request_hash=request_hash(message),
         client=request.client[:200],
         service=request.target.split("?")[0][:270],
     )
     try:
+        if given_id and given_id != log.message_id:
+            raise Refusal(
+                400,
+                "Client.InvalidMessageId",
+                _("X-Road-Id is 1 to 100 visible ASCII characters."),
+            )
         answer = _answer(request, log, directory())
     except Refusal as refusal:
         answer = _problem(refusal, request.path)
@@ -92,6 +101,8 @@ def _answer(request: ExchangeRequest, log: _Log, found: Directory) -> ExchangeAn
         )
     if request.channel == "http":
         log.assertion_id = _authenticated(request, log, client)
+    if parts[1:] == ["listClients"]:
+        return _json({"member": [{"id": identifier} for identifier in sorted(found.subsystems)]})
     if len(parts) >= 5 and parts[4] in META_SERVICES:
         return _meta(request, parts, client, found)
     try:
@@ -247,11 +258,6 @@ def _meta(
     )
 
 
-def clients_list(found: Directory | None = None) -> list[str]:
-    """Every registered subsystem (the listClients metaservice)."""
-    return sorted((found or directory()).subsystems)
-
-
 def _json(value: Any) -> ExchangeAnswer:
     return ExchangeAnswer(status=200, body=json.dumps(value).encode(), content_type=JSON)
 
@@ -302,6 +308,7 @@ def _logged(request: ExchangeRequest, log: _Log, answer: ExchangeAnswer) -> Exch
     }
     if answer.error:
         headers["X-Road-Error"] = answer.error
+    headers = {name: value for name, value in headers.items() if _ECHOABLE.fullmatch(value)}
     return ExchangeAnswer(
         status=answer.status,
         body=answer.body,
