@@ -38,6 +38,10 @@ class Config:
     delivery_adapter: str
     # The exchange instance this node belongs to (the first part of every member identifier).
     exchange_instance: str
+    # TLS terminators (IP addresses) trusted to pass a verified client certificate, and the
+    # header they pass it in (URL-encoded PEM, as nginx's $ssl_client_escaped_cert).
+    tls_proxies: tuple[str, ...]
+    tls_client_header: str
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -62,6 +66,12 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         blob_store=env.get("QYZMET_BLOB_STORE", ""),
         delivery_adapter=env.get("QYZMET_DELIVERY_ADAPTER", ""),
         exchange_instance=env.get("QYZMET_EXCHANGE_INSTANCE", "QZ"),
+        tls_proxies=tuple(
+            address.strip()
+            for address in env.get("QYZMET_TLS_PROXIES", "").split(",")
+            if address.strip()
+        ),
+        tls_client_header=env.get("QYZMET_TLS_CLIENT_HEADER", "X-Client-Certificate"),
     )
 
 

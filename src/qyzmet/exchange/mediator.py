@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
+from cryptography import x509
+from cryptography.x509.oid import ExtendedKeyUsageOID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -37,9 +39,12 @@ from qyzmet.exchange.models import Consent, EvidenceMode, ExchangeRecord
 from qyzmet.exchange.providers import BY_ROUTE, ProviderError
 from qyzmet.exchange.transports import forward
 from qyzmet.identity.national_ids import InvalidNumber, iin_parse
+from qyzmet.trust.authority import sha256_of
+from qyzmet.trust.validation import MALFORMED_CERTIFICATE, certificate_check
 
 JSON = "application/json"
 META_SERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
+CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
 _USER_IIN = re.compile(r"(?:[A-Z]{2})?(\d{12})")
 _MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,100}")
 _ECHOABLE = re.compile(r"[\x21-\x7e]{1,300}")  # what may be echoed in a response header
@@ -129,7 +134,11 @@ def _answer(request: ExchangeRequest, log: _Log, found: Directory) -> ExchangeAn
     return answer
 
 
-def _authenticated(request: ExchangeRequest, log: _Log, client: SubsystemEntry) -> str:
+def _authenticated(request: ExchangeRequest, log: _Log, client: SubsystemEntry) -> str | None:
+    """The assertion id to log (None for mutual TLS, where the channel is the proof)."""
+    if request.tls_certificate and not request.assertion:
+        _check_tls_client(request.tls_certificate, client)
+        return None
     if not request.assertion:
         raise Refusal(
             401,
@@ -149,6 +158,29 @@ def _authenticated(request: ExchangeRequest, log: _Log, client: SubsystemEntry) 
     if ExchangeRecord.objects.filter(assertion_id=checked.assertion_id).exists():
         raise Refusal(401, "Client.ReplayedAssertion", _("This client assertion was used before."))
     return checked.assertion_id
+
+
+def _check_tls_client(pem: bytes, client: SubsystemEntry) -> None:
+    try:
+        certificate = x509.load_pem_x509_certificate(pem)
+        check = certificate_check(certificate, at=timezone.now(), usage=CLIENT_AUTH)
+    except MALFORMED_CERTIFICATE as error:
+        raise Refusal(
+            401, "Client.InvalidCertificate", _("The TLS client certificate is unreadable.")
+        ) from error
+    if not check.trusted:
+        raise Refusal(
+            401,
+            "Client.InvalidCertificate",
+            _("The TLS client certificate is not trusted: %(problems)s")
+            % {"problems": ", ".join(check.problems)},
+        )
+    if sha256_of(certificate) not in client.certificates:
+        raise Refusal(
+            401,
+            "Client.InvalidCertificate",
+            _("The TLS client certificate is not registered to the client."),
+        )
 
 
 def _check_personal(

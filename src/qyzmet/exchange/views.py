@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -12,6 +15,13 @@ from qyzmet.exchange.messages import ExchangeRequest
 def _bearer(request: HttpRequest) -> str:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
+
+
+def _tls_certificate(request: HttpRequest) -> bytes:
+    """The client certificate a trusted TLS terminator verified (mutual TLS), if any."""
+    if request.META.get("REMOTE_ADDR") not in settings.QYZMET_TLS_PROXIES:
+        return b""
+    return unquote(request.headers.get(settings.QYZMET_TLS_CLIENT_HEADER, "")).encode()
 
 
 @csrf_exempt
@@ -30,6 +40,7 @@ def r1(request: HttpRequest, target: str) -> HttpResponse:
             issue=request.headers.get("X-Road-Issue", ""),
             purpose=request.headers.get("X-Qyzmet-Purpose", ""),
             assertion=_bearer(request),
+            tls_certificate=_tls_certificate(request),
         )
     )
     response = HttpResponse(answer.body, status=answer.status, content_type=answer.content_type)

@@ -568,12 +568,20 @@ def seal_certificate_ensure(*, agency: Agency) -> Certificate:
 
 @transaction.atomic
 def system_certificate_issue(
-    *, agency: Agency | None, csr_pem: bytes, actor: str, subject: Subject | None = None
+    *,
+    agency: Agency | None,
+    csr_pem: bytes,
+    actor: str,
+    subject: Subject | None = None,
+    purpose: Purpose = Purpose.SEAL,
 ) -> Certificate:
     """Certify a system's own key (from its CSR); the platform never sees the key.
 
     The subject is the agency's unless given (an exchange member that is not an agency).
+    ``purpose`` is SEAL (signatures, client assertions) or AUTH (TLS client authentication).
     """
+    if purpose not in (Purpose.SEAL, Purpose.AUTH):
+        raise ValueError("a system certificate is for sealing or for TLS client authentication")
     if subject is None:
         if agency is None:
             raise ValueError("name the agency or the subject")
@@ -590,7 +598,7 @@ def system_certificate_issue(
     except ValueError as error:
         raise Problem(422, str(error)) from error
     certificate = certificate_issue(
-        purpose=Purpose.SEAL,
+        purpose=purpose,
         subject=subject,
         public_key=public_key,
         key_holder=KeyHolder.SUBJECT,

@@ -10,18 +10,24 @@ from qyzmet.core.errors import Problem
 from qyzmet.exchange.models import Subsystem
 from qyzmet.exchange.services import certificate_register
 from qyzmet.trust.authority import Subject, chain_of, system_certificate_issue, x509_of
+from qyzmet.trust.models import Purpose
 
 
 class Command(BaseCommand):
     help = (
         "Certify a subsystem's own key from its PKCS#10 request and register the certificate "
-        "for its client assertions; writes the chain (PEM)."
+        "for its client assertions (or, with --tls, for mutual TLS); writes the chain (PEM)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("identifier", help="INSTANCE/CLASS/MEMBER/SUBSYSTEM")
         parser.add_argument("--csr", type=Path, required=True)
         parser.add_argument("--out", type=Path, required=True)
+        parser.add_argument(
+            "--tls",
+            action="store_true",
+            help="a TLS client certificate (mutual TLS) instead of one for client assertions",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         subsystem = (
@@ -41,6 +47,7 @@ class Command(BaseCommand):
                 ),
                 csr_pem=options["csr"].read_bytes(),
                 actor="operator:cli",
+                purpose=Purpose.AUTH if options["tls"] else Purpose.SEAL,
             )
         except (OSError, Problem) as error:
             raise CommandError(getattr(error, "detail", str(error))) from None
