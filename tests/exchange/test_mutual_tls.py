@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import http.client
-from collections.abc import Iterator
 import json
 import ssl
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
