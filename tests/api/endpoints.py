@@ -10,22 +10,27 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+from django.utils import timezone
 
 from qyzmet.documents.models import ShareLink
+from qyzmet.exchange.models import Consent
 from qyzmet.identity.models import AccessToken, Account
 from qyzmet.trust.models import Certificate, Signature, SigningRequest
 from tests.api.snapshots import EDITED, Changes
 from tests.api.world import Holdings
+from tests.exchange.world import BANK, INCOME_STATEMENT
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Response
 
 API = "/api/v1"
+EXCHANGE = f"{API}/exchange"
 
 # Who calls, relative to the subject: the citizen whose records they are ("self"), the
 # other citizen, an officer of agency X (internal affairs: population, vehicles), one of
@@ -153,9 +158,34 @@ def _signed_by_subject(body: Any, subject: Holdings, caller: Account | None) -> 
     return signature.certificate.account_id == subject.account.pk
 
 
+def _consent_of_caller(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    consent = Consent.objects.get(public_id=body["id"])
+    return (
+        caller is not None
+        and consent.person_id == caller.person_id
+        and body["party"] == BANK
+        and body["status"] == "active"
+    )
+
+
+def _consent_give(subject: Holdings) -> Call:
+    last_day = timezone.localdate() + timedelta(days=30)
+    return json_call(
+        "POST",
+        f"{EXCHANGE}/consents",
+        {
+            "party": BANK,
+            "services": [INCOME_STATEMENT],
+            "purpose": "loan-assessment",
+            "last_day": last_day.isoformat(),
+        },
+    )
+
+
 R = "registries:read"
 D, DS = "documents:read", "documents:share"
 T, S = "trust:read", "signatures:submit"
+XT, XR, XW = "tracker:read", "consents:read", "consents:write"
 U, H, X = UNAUTHENTICATED, HIDDEN, REFUSED
 DOCUMENTS, TRUST = f"{API}/documents", f"{API}/trust"
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -380,6 +410,35 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda s: Call("GET", f"{TRUST}/signatures/{s.signature_id}"),
         lambda body, s, caller: body["id"] == str(s.signature_id),
         (U, OK, H, H, H, H), scope=T,
+    ),
+    # The data tracker and consents are the person's own: a caller who is not the subject
+    # gets their own (empty of the subject's) list and a 404 for any one consent. Anyone
+    # may give a consent of their own.
+    Endpoint(
+        "GET", f"{EXCHANGE}/tracker",
+        lambda s: Call("GET", f"{EXCHANGE}/tracker"),
+        lambda body, s, caller: s.exchange_issue in [a["issue"] for a in body["accesses"]],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=XT, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "GET", f"{EXCHANGE}/consents",
+        lambda s: Call("GET", f"{EXCHANGE}/consents"),
+        lambda body, s, caller: str(s.consent_id) in [c["id"] for c in body],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=XR, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "POST", f"{EXCHANGE}/consents",
+        _consent_give,
+        _consent_of_caller,
+        (U, CREATED, CREATED, H, H, H), scope=XW,
+        writes={"exchange.Consent": 1, "exchange.Consent_services": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{EXCHANGE}/consents/{{id}}/withdraw",
+        lambda s: json_call("POST", f"{EXCHANGE}/consents/{s.consent_id}/withdraw", {}),
+        lambda body, s, caller: body["id"] == str(s.consent_id) and body["status"] == "withdrawn",
+        (U, OK, H, H, H, H), scope=XW,
+        writes={"exchange.Consent": EDITED, "core.AuditEntry": 1},
     ),
 )  # fmt: skip
 

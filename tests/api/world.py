@@ -24,6 +24,16 @@ from django.utils import timezone
 from qyzmet.core.delivery import simulated_messages
 from qyzmet.documents.models import Document, DocumentFormat
 from qyzmet.documents.services import document_content, document_issue, share_link_create
+from qyzmet.exchange.client import ExchangeClient
+from qyzmet.exchange.models import Consent, Service, Subsystem
+from qyzmet.exchange.models import Purpose as ExchangePurpose
+from qyzmet.exchange.services import (
+    consent_give,
+    exchange_init,
+    grant_give,
+    member_add,
+    subsystem_add,
+)
 from qyzmet.identity.models import Account, Agency, Person
 from qyzmet.identity.services import agency_ensure_defaults, token_create
 from qyzmet.registries import models as m
@@ -41,6 +51,7 @@ from qyzmet.trust.models import Certificate, KeyHolder, Purpose
 from qyzmet.trust.signer import SigningKey
 from qyzmet.trust.signing import signature_record, signing_request_create
 from tests import factories
+from tests.exchange.world import BANK, BANK_BIN, BENEFITS, INCOME_STATEMENT, PERSON
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,8 @@ class Holdings:
     signature_id: UUID  # a signature already recorded with that key
     signing_request_id: UUID  # a remote signature waiting for its code
     signing_code: str  # the code texted to their phone
+    exchange_issue: str  # the case for which the exchange gave out data about them
+    consent_id: UUID  # their live consent letting the bank get their income statement
 
     @property
     def iin(self) -> str:
@@ -172,6 +185,47 @@ def signing_code(phone: str) -> str:
     return found.group()
 
 
+def exchange_build() -> None:
+    """The exchange with two clients: the benefits office, granted population records, and a
+    bank, granted income statements with the person's consent. Safe to run again."""
+    exchange_init()
+    if not Subsystem.objects.filter(identifier=BENEFITS).exists():
+        subsystem_add(identifier=BENEFITS, actor="test-operator")
+        grant_give(
+            client=BENEFITS, service=PERSON, purposes=["benefit-assignment"], actor="test-operator"
+        )
+    if not Subsystem.objects.filter(identifier=BANK).exists():
+        member_add(member_class="COM", code=BANK_BIN, name="Dala Bank JSC", actor="test-operator")
+        subsystem_add(identifier=BANK, actor="test-operator")
+        grant_give(
+            client=BANK,
+            service=INCOME_STATEMENT,
+            purposes=["loan-assessment"],
+            actor="test-operator",
+        )
+
+
+def exchange_accesses(person: Person, *, issue: str) -> Consent:
+    """A consent to the bank, and the benefits office and the bank given data about them."""
+    consent = consent_give(
+        person=person,
+        party=Subsystem.objects.get(identifier=BANK),
+        purpose=ExchangePurpose.objects.get(code="loan-assessment"),
+        services=[Service.objects.get(identifier=INCOME_STATEMENT)],
+        valid_until=timezone.now() + timedelta(days=30),
+        via="portal",
+        actor="system",
+    )
+    benefits = ExchangeClient.local(BENEFITS).get(
+        PERSON, person.iin, purpose="benefit-assignment", issue=issue
+    )
+    bank = ExchangeClient.local(BANK).get(
+        INCOME_STATEMENT, person.iin, purpose="loan-assessment", issue=issue
+    )
+    assert (benefits.status, bank.status) == (200, 200), (benefits.body, bank.body)
+    return consent
+
+
 def holdings_build(account: Account, *, serial: int) -> Holdings:
     person = account.person
     assert person is not None
@@ -188,6 +242,9 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
     )
     employer = factories.organisation(f"Employer {serial} LLP")
     factories.employ(person, employer)
+    exchange_build()
+    exchange_issue = f"benefit-case-{serial}"
+    consent = exchange_accesses(person, issue=exchange_issue)
     token = token_create(
         account=account,
         name=f"integration {serial}",
@@ -234,4 +291,6 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
         signature_id=signature.public_id,
         signing_request_id=waiting.public_id,
         signing_code=signing_code(account.phone),
+        exchange_issue=exchange_issue,
+        consent_id=consent.public_id,
     )

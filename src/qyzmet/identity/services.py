@@ -41,6 +41,9 @@ TOKEN_SCOPES: dict[str, str] = {
     "trust:read": "Read the account's certificates and the signatures it made",
     "signatures:submit": "Sign: start and confirm remote signatures, record key-file signatures "
     "and, for an officer, signatures of their agency's systems",
+    "tracker:read": "Read the data tracker: who was given data about the account's person",
+    "consents:read": "Read the consents the account's person has given",
+    "consents:write": "Give and withdraw consents for organisations to use the person's data",
 }
 
 

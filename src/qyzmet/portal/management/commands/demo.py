@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import signal
 import threading
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from types import FrameType
 from typing import Any
 
 import pyotp
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
@@ -17,13 +18,22 @@ from waitress.server import create_server
 from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
 from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
-from qyzmet.exchange.services import exchange_init
+from qyzmet.exchange.client import ExchangeClient
+from qyzmet.exchange.models import ExchangeRecord, Grant, Purpose, Service, Subsystem
+from qyzmet.exchange.services import (
+    consent_give,
+    exchange_init,
+    grant_give,
+    member_add,
+    subsystem_add,
+)
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
 from qyzmet.identity.services import (
     agency_ensure_defaults,
     citizen_account_create,
     staff_account_create,
 )
+from qyzmet.registries.catalogue import BY_CODE
 from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
 from qyzmet.trust.authority import trust_init
 from qyzmet.wsgi import application
@@ -32,6 +42,8 @@ DEMO_PHONE = "+77000000001"
 CITIZEN_PASSWORD = "demo-citizen"  # noqa: S105 - published demo logins on loopback only
 STAFF_PASSWORD = "demo-staff"  # noqa: S105
 DEMO_OFFICERS = (("officer.mvd", "internal-affairs"), ("officer.labour", "labour"))
+DEMO_BANK_BIN = "050140000123"  # a synthetic commercial bank, for consent-bound services
+DEMO_ACTOR = "system:demo"
 
 
 class Command(BaseCommand):
@@ -67,8 +79,9 @@ class Command(BaseCommand):
             call_command("registry_generate", persons=persons, seed=seed)
         logins = demo_accounts_ensure(agencies)
         trust_init()
-        exchange_init(actor="system:demo")
+        exchange_init(actor=DEMO_ACTOR)
         demo_documents_ensure()
+        demo_exchange_ensure()
         if no_serve:
             self._print_logins(None, logins)
             return
@@ -160,6 +173,72 @@ def demo_documents_ensure() -> None:
     if citizen is None or citizen.person is None or citizen.person.documents.exists():
         return
     samples_issue(person=citizen.person, language="kk", actor="system:demo")
+
+
+def _client_ensure(identifier: str, service: str, purpose: str) -> Subsystem:
+    """A client subsystem (its member registered already) with a live grant to a service."""
+    subsystem = Subsystem.objects.filter(identifier=identifier).first()
+    if subsystem is None:
+        subsystem = subsystem_add(identifier=identifier, actor=DEMO_ACTOR)
+    if not Grant.objects.filter(
+        client=subsystem, service__identifier=service, revoked_at__isnull=True
+    ).exists():
+        grant_give(client=identifier, service=service, purposes=[purpose], actor=DEMO_ACTOR)
+    return subsystem
+
+
+def _service_of(registry: str, code: str) -> str:
+    """The identifier of a service this node's registry publishes (see exchange_init)."""
+    owner = Agency.objects.select_related("organisation").get(code=BY_CODE[registry].owner)
+    instance = settings.QYZMET_EXCHANGE_INSTANCE
+    return f"{instance}/GOV/{owner.organisation.bin}/{registry}/{code}"
+
+
+def demo_exchange_ensure() -> None:
+    """Give the demo citizen's data tracker and consents something to show, once.
+
+    The labour ministry's benefits office reads their population record for a benefit
+    case (once as an officer's request, once on the citizen's own application), and a bank
+    the citizen consented to reads their income statement for a loan.
+    """
+    citizen = Account.objects.filter(kind=AccountKind.CITIZEN).order_by("pk").first()
+    if citizen is None or citizen.person is None:
+        return
+    person = citizen.person
+    if ExchangeRecord.objects.filter(subject_iin=person.iin).exists():
+        return
+    instance = settings.QYZMET_EXCHANGE_INSTANCE
+    labour = Agency.objects.select_related("organisation").get(code="labour")
+    population = _service_of("population", "person")
+    income = _service_of("employment", "income-statement")
+    benefits = f"{instance}/GOV/{labour.organisation.bin}/benefits-office"
+    bank = f"{instance}/COM/{DEMO_BANK_BIN}/loans"
+    _client_ensure(benefits, population, "benefit-assignment")
+    member_add(member_class="COM", code=DEMO_BANK_BIN, name="Dala Bank JSC", actor=DEMO_ACTOR)
+    loans = _client_ensure(bank, income, "loan-assessment")
+
+    last_day = timezone.localdate() + timedelta(days=30)
+    consent_give(
+        person=person,
+        party=loans,
+        purpose=Purpose.objects.get(code="loan-assessment"),
+        services=[Service.objects.get(identifier=income)],
+        valid_until=timezone.make_aware(datetime.combine(last_day, time.min)),
+        via="portal",
+        actor=DEMO_ACTOR,
+    )
+    office = ExchangeClient.local(benefits)
+    office.get(
+        population, person.iin, purpose="benefit-assignment", issue="BEN-2026-00417",
+        user_id="officer.labour",
+    )  # fmt: skip
+    office.get(  # the citizen's own application prefilled from the register
+        population, person.iin, purpose="benefit-assignment", issue="BEN-2026-00418",
+        user_id=person.iin,
+    )  # fmt: skip
+    ExchangeClient.local(bank).get(
+        income, person.iin, purpose="loan-assessment", issue="LOAN-2026-0093"
+    )
 
 
 def _staff_line(account: Account) -> str:
