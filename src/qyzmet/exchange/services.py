@@ -13,6 +13,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from qyzmet.core.audit import audit_record
 from qyzmet.core.errors import Problem
@@ -110,7 +111,7 @@ def certificate_register(*, subsystem: Subsystem, pem: bytes, actor: str) -> Sub
         raise Problem(422, "The certificate is not PEM-encoded X.509.") from error
     sha256 = sha256_of(certificate)
     with transaction.atomic():
-        registered, _ = SubsystemCertificate.objects.get_or_create(
+        registered, _created = SubsystemCertificate.objects.get_or_create(
             sha256=sha256, defaults={"subsystem": subsystem, "pem": pem.decode()}
         )
         if registered.subsystem_id != subsystem.pk:
@@ -159,7 +160,7 @@ def service_publish(
         "withdrawn_at": None,
     }
     with transaction.atomic():
-        service, _ = Service.objects.update_or_create(
+        service, _created = Service.objects.update_or_create(
             provider=provider, code=parsed.code, defaults=values
         )
         audit_record(
@@ -234,9 +235,14 @@ def consent_give(
     """The person lets ``party`` use ``services`` about them for ``purpose`` until a date."""
     now = timezone.now()
     if valid_until <= now:
-        raise Problem(422, "A consent must end in the future.")
+        raise Problem(422, _("A consent must end in the future."))
     if not services or any(not s.consent_required for s in services):
-        raise Problem(422, "Consent is given only for services that require it.")
+        raise Problem(422, _("Consent is given only for services that require it."))
+    granted = Grant.objects.filter(
+        client=party, service__in=services, purposes=purpose, revoked_at__isnull=True
+    ).values_list("service_id", flat=True)
+    if set(granted) != {s.pk for s in services}:
+        raise Problem(422, _("This organisation may not use these services for this purpose."))
     with transaction.atomic():
         consent = Consent.objects.create(
             person=person,
