@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
-import psycopg
+from scratch_databases import drop, recreate, with_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qyzmet_bench"
 PAYLOADS = 4000
@@ -95,9 +95,9 @@ def main() -> None:
     server_url = os.environ.get("QYZMET_DATABASE_URL") or DEFAULT_URL
     if urlsplit(server_url).scheme not in {"postgres", "postgresql"}:
         sys.exit("bench/signing.py measures on PostgreSQL: set QYZMET_DATABASE_URL to one")
-    bench_url = _with_database(server_url, args.database)
-    admin_url = _with_database(server_url, "postgres")
-    _recreate(admin_url, args.database)
+    bench_url = with_database(server_url, args.database)
+    admin_url = with_database(server_url, "postgres")
+    recreate(admin_url, args.database)
     try:
         measures = _prepare(bench_url)
         for _round in range(rounds):
@@ -107,32 +107,12 @@ def main() -> None:
             _profile(measures["jws_verify"])
     finally:
         if not args.keep:
-            _drop(admin_url, args.database)
+            drop(admin_url, args.database)
 
     for measure in measures.values():
         print(measure.line())
     raw, platform = measures["raw_verify"].rate, measures["jws_verify"].rate
     print(f"ratio raw_ecdsa_verify_per_s/platform_jws_verify_per_s: {raw / platform:.2f}")
-
-
-def _with_database(url: str, name: str) -> str:
-    parts = urlsplit(url)
-    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
-
-
-def _recreate(admin_url: str, name: str) -> None:
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-
-
-def _drop(admin_url: str, name: str) -> None:
-    if "django" in sys.modules:
-        from django.db import connections
-
-        connections.close_all()
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(bench_url: str) -> dict[str, Measure]:

@@ -13,7 +13,7 @@ USAGE = """usage: qyzmet COMMAND [options]
 
   demo [--port 8000] [--persons 10000] [--reset]
                         run the whole platform with a synthetic population
-  serve [--host H] [--port P] [--threads N]
+  serve [--host H] [--port P] [--threads N] [--processes N]
                         serve the portal and API (no background work)
   worker                run background tasks and seal the audit trail
   migrate               create or update the database schema

@@ -38,6 +38,8 @@ class Config:
     delivery_adapter: str
     # The exchange instance this node belongs to (the first part of every member identifier).
     exchange_instance: str
+    # The code of this node's mediator subsystem: unique per node, as other nodes register it.
+    exchange_mediator: str
     # TLS terminators (IP addresses) trusted to pass a verified client certificate, and the
     # header they pass it in (URL-encoded PEM, as nginx's $ssl_client_escaped_cert).
     tls_proxies: tuple[str, ...]
@@ -66,6 +68,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         blob_store=env.get("QYZMET_BLOB_STORE", ""),
         delivery_adapter=env.get("QYZMET_DELIVERY_ADAPTER", ""),
         exchange_instance=env.get("QYZMET_EXCHANGE_INSTANCE", "QZ"),
+        exchange_mediator=env.get("QYZMET_EXCHANGE_MEDIATOR", "mediator"),
         tls_proxies=tuple(
             address.strip()
             for address in env.get("QYZMET_TLS_PROXIES", "").split(",")

@@ -22,6 +22,7 @@ QYZMET_TSA_POLICY_OID = CONFIG.tsa_policy_oid
 QYZMET_BLOB_STORE = CONFIG.blob_store
 QYZMET_DELIVERY_ADAPTER = CONFIG.delivery_adapter
 QYZMET_EXCHANGE_INSTANCE = CONFIG.exchange_instance
+QYZMET_EXCHANGE_MEDIATOR = CONFIG.exchange_mediator
 QYZMET_TLS_PROXIES = CONFIG.tls_proxies
 QYZMET_TLS_CLIENT_HEADER = CONFIG.tls_client_header
 SECRET_KEY = CONFIG.secret_key
@@ -119,8 +120,6 @@ LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
-# Django 6 behaviour now: a URL typed without a scheme is https.
-FORMS_URLFIELD_ASSUME_HTTPS = True
 
 STATIC_URL = "/static/"
 # Static files are served by the application itself (WhiteNoise), straight from the apps,

@@ -70,6 +70,8 @@ def test_mistakes_are_explained(trust: TrustSetup, tmp_path: Path) -> None:
         _run("exchange_subsystem", "QZ/GOV/only-three")
     with pytest.raises(CommandError, match="No member"):
         _run("exchange_subsystem", "QZ/GOV/000000000000/x")
+    with pytest.raises(CommandError, match="http:// or https://"):
+        _run("exchange_subsystem", OFFICE, "--address", "ftp://example.org")
     _run("exchange_subsystem", OFFICE)
     with pytest.raises(CommandError, match="at least one purpose"):
         _run("exchange_grant", OFFICE, PERSON)
@@ -81,6 +83,10 @@ def test_mistakes_are_explained(trust: TrustSetup, tmp_path: Path) -> None:
     bad.write_text("not a request")
     with pytest.raises(CommandError, match="PKCS#10"):
         _run("exchange_certify", OFFICE, "--csr", str(bad), "--out", str(tmp_path / "x.pem"))
+    own = _run("exchange_mediator").strip()
+    assert own.endswith("/mediator")
+    with pytest.raises(CommandError, match="own mediator"):
+        _run("exchange_subsystem", own, "--mediator")
     with pytest.raises(CommandError, match="no exchange"):
         _run("exchange_export", "nothing", "--out", str(tmp_path / "b.zip"))
 

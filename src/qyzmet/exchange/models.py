@@ -4,6 +4,7 @@ what citizens consented to, and the log of every exchange.
 
 from __future__ import annotations
 
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -42,7 +43,9 @@ class Subsystem(models.Model):
     member = models.ForeignKey(Member, on_delete=models.PROTECT, related_name="subsystems")
     code = models.CharField(max_length=64)
     # Where its published services answer; empty: on this node.
-    address = models.URLField(blank=True)
+    address = models.CharField(
+        max_length=200, blank=True, validators=[URLValidator(schemes=["http", "https"])]
+    )
     # A mediator forwards for other clients and has checked their consent already.
     is_mediator = models.BooleanField(default=False)
     # Set in one place from the member's identifiers, so lookups need no join.

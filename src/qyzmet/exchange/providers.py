@@ -104,11 +104,12 @@ def _month(query: Mapping[str, str], name: str) -> date | None:
 
 
 def _population_person(iin: str, query: Mapping[str, str]) -> schemas.PersonOut:
-    person = _person(iin)
-    record = m.PopulationRecord.objects.select_related("address").filter(person=person).first()
+    # One query for the record and its address with every ancestor (the hot path).
+    record = registry.population_record_by_iin(iin)
     if record is None:
+        _person(iin)  # no person: say so
         raise ProviderError(404, "No population record for this IIN.")
-    return schemas.person_out(record, person.iin)
+    return schemas.person_out(record, iin)
 
 
 def _incomes(iin: str, query: Mapping[str, str]) -> list[schemas.IncomeOut]:

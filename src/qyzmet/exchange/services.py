@@ -11,6 +11,8 @@ from datetime import datetime
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,7 +41,6 @@ from qyzmet.trust.authority import Subject, ca_certificate, certificate_issue, s
 from qyzmet.trust.models import KeyHolder
 from qyzmet.trust.models import Purpose as CertificatePurpose
 
-MEDIATOR_SUBSYSTEM = "mediator"
 MEDIATOR_AGENCY = "digital"
 
 
@@ -78,6 +79,12 @@ def subsystem_add(
     parsed = _client_id(identifier)
     if parsed.instance != settings.QYZMET_EXCHANGE_INSTANCE and not address:
         raise Problem(422, "A subsystem of another instance needs the address of its node.")
+    if address:
+        try:
+            URLValidator(schemes=["http", "https"])(address)
+        except ValidationError as error:
+            raise Problem(422, "The address must be an http:// or https:// URL.") from error
+    address = address.rstrip("/")
     member = Member.objects.filter(
         member_class=parsed.member_class, code=parsed.member_code
     ).first()
@@ -89,6 +96,12 @@ def subsystem_add(
             code=parsed.subsystem,
             defaults={"identifier": str(parsed), "address": address, "is_mediator": is_mediator},
         )
+        if not created and subsystem.identifier == own_mediator_identifier():
+            raise Problem(
+                409,
+                "This is this node's own mediator. Give each node's mediator its own name "
+                "(QYZMET_EXCHANGE_MEDIATOR) before registering another node's.",
+            )
         if not created and (subsystem.address, subsystem.is_mediator) != (address, is_mediator):
             subsystem.address, subsystem.is_mediator = address, is_mediator
             subsystem.save(update_fields=["address", "is_mediator"])
@@ -148,7 +161,7 @@ def service_publish(
     provider = Subsystem.objects.filter(identifier=str(parsed.provider)).first()
     if provider is None:
         raise Problem(422, f"No subsystem {parsed.provider}: add it first.")
-    values = {
+    values: dict[str, object] = {
         "identifier": str(parsed),
         "title_kk": titles[0],
         "title_ru": titles[1],
@@ -156,9 +169,10 @@ def service_publish(
         "personal_data": personal_data,
         "consent_required": consent_required,
         "evidence_mode": evidence_mode,
-        "openapi": openapi or {},
         "withdrawn_at": None,
     }
+    if openapi is not None:  # a service published again keeps its description unless given
+        values["openapi"] = openapi
     with transaction.atomic():
         service, _created = Service.objects.update_or_create(
             provider=provider, code=parsed.code, defaults=values
@@ -311,6 +325,15 @@ def exchange_init(*, actor: str = "system") -> Subsystem:
     return mediator_ensure(actor=actor)
 
 
+def own_mediator_identifier() -> str:
+    """``INSTANCE/GOV/<BIN of the digital ministry>/<QYZMET_EXCHANGE_MEDIATOR>``."""
+    bins = Agency.objects.filter(code=MEDIATOR_AGENCY).values_list("organisation__bin", flat=True)
+    return (
+        f"{settings.QYZMET_EXCHANGE_INSTANCE}/GOV/{bins.first() or '-'}/"
+        f"{settings.QYZMET_EXCHANGE_MEDIATOR}"
+    )
+
+
 def mediator_ensure(*, actor: str = "system") -> Subsystem:
     """This node's mediator subsystem, with a platform-held key to forward requests with."""
     agency = Agency.objects.select_related("organisation").get(code=MEDIATOR_AGENCY)
@@ -318,7 +341,7 @@ def mediator_ensure(*, actor: str = "system") -> Subsystem:
     member_add(
         member_class=MemberClass.GOV, code=bin_, name=agency.name_en, agency=agency, actor=actor
     )
-    identifier = f"{settings.QYZMET_EXCHANGE_INSTANCE}/GOV/{bin_}/{MEDIATOR_SUBSYSTEM}"
+    identifier = own_mediator_identifier()
     subsystem = Subsystem.objects.filter(identifier=identifier).first()
     if subsystem is None:
         subsystem = subsystem_add(identifier=identifier, is_mediator=True, actor=actor)

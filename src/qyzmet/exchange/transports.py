@@ -15,11 +15,10 @@ from urllib.parse import urlsplit
 from django.utils.translation import gettext as _
 
 from qyzmet.exchange.assertions import assertion_make, request_hash
-from qyzmet.exchange.directory import ServiceEntry, directory
+from qyzmet.exchange.directory import ForwarderEntry, ServiceEntry, directory
 from qyzmet.exchange.messages import ExchangeAnswer, ExchangeRequest, Refusal
-from qyzmet.exchange.models import Subsystem
 from qyzmet.trust.authority import signing_identity
-from qyzmet.trust.models import Certificate, KeyHolder
+from qyzmet.trust.models import Certificate
 from qyzmet.trust.signer import SigningIdentity
 
 TIMEOUT_SECONDS = 10.0
@@ -96,44 +95,45 @@ class HttpTransport:
         raise AssertionError("unreachable")
 
 
-_identity_lock = threading.Lock()
-_identity: tuple[str, str, SigningIdentity] | None = None  # (directory stamp, id, identity)
+_signers_lock = threading.Lock()
+_signers: dict[str, SigningIdentity] = {}  # certificate SHA-256 → the key it certifies
 
 
-def mediator_identity() -> tuple[str, SigningIdentity]:
-    """This node's mediator subsystem and the platform-held key it signs assertions with."""
-    global _identity
-    stamp = directory().stamp
-    with _identity_lock:
-        if _identity is not None and _identity[0] == stamp:
-            return _identity[1], _identity[2]
-        subsystem = Subsystem.objects.filter(is_mediator=True, address="").order_by("pk").first()
-        certificate = None
-        if subsystem is not None:
-            certificate = (
-                Certificate.objects.filter(
-                    sha256__in=subsystem.certificates.filter(removed_at__isnull=True).values(
-                        "sha256"
-                    ),
-                    revoked_at__isnull=True,
-                )
-                .exclude(key_holder=KeyHolder.SUBJECT)
-                .order_by("-not_after")
-                .first()
-            )
-        if subsystem is None or certificate is None:
-            raise Refusal(
-                502,
-                "Server.ServerProxy.NoMediatorKey",
-                _("This node has no mediator key to forward with: run qyzmet exchange init."),
-            )
-        _identity = (stamp, subsystem.identifier, signing_identity(certificate))
-        return _identity[1], _identity[2]
+def _signer(sha256: str) -> SigningIdentity:
+    """The platform-held key of this certificate, read from its sealed file once."""
+    with _signers_lock:
+        found = _signers.get(sha256)
+        if found is None:
+            certificate = Certificate.objects.filter(sha256=sha256).first()
+            if certificate is None:
+                raise _no_mediator_key()
+            found = _signers[sha256] = signing_identity(certificate)
+        return found
+
+
+def mediator_identity(forwarder: ForwarderEntry | None = None) -> tuple[str, SigningIdentity]:
+    """This node's mediator subsystem and the platform-held key it signs assertions with
+    (as the directory names them: a new mediator certificate is used from its next load)."""
+    if forwarder is None:
+        forwarder = directory().forwarder
+    if forwarder is None:
+        raise _no_mediator_key()
+    return forwarder.identifier, _signer(forwarder.certificate_sha256)
+
+
+def _no_mediator_key() -> Refusal:
+    return Refusal(
+        502,
+        "Server.ServerProxy.NoMediatorKey",
+        _("This node has no mediator key to forward with: run qyzmet exchange init."),
+    )
 
 
 def forward(request: ExchangeRequest, service: ServiceEntry) -> ExchangeAnswer:
     """Pass a request on to the node that runs the service's registry, as this mediator."""
-    mediator, signer = mediator_identity()
+    # The service comes from the directory this request is being answered by: its
+    # forwarder is that directory's, with no second look at the stamp.
+    mediator, signer = mediator_identity(service.forwarder)
     onward = replace(request, client=mediator, channel="http", assertion="")
     try:
         return HttpTransport(service.address, signer).send(onward)

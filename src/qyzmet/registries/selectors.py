@@ -45,7 +45,11 @@ def person_get_for(principal: Principal, *, iin: str, registry: str) -> Person:
 
 
 def population_record_of(person: Person) -> m.PopulationRecord:
-    record = m.PopulationRecord.objects.select_related("address").filter(person=person).first()
+    record = (
+        m.PopulationRecord.objects.select_related(f"address__{_ANCESTORS}")
+        .filter(person=person)
+        .first()
+    )
     if record is None:
         raise Http404
     return record
@@ -86,9 +90,19 @@ def population_search(
 _ANCESTORS = "parent__parent__parent__parent__parent"
 
 
+def population_record_by_iin(iin: str) -> m.PopulationRecord | None:
+    """The population record of this IIN with its address and the address's ancestors."""
+    return (
+        m.PopulationRecord.objects.select_related(f"address__{_ANCESTORS}")
+        .filter(person__iin=iin)
+        .first()
+    )
+
+
 def address_path(unit: m.AddressUnit | None) -> list[m.AddressUnit]:
-    """From region down to the unit itself, read in one query."""
-    if unit is not None:
+    """From region down to the unit itself, read in one query (none if the unit came
+    with its ancestors, as from :func:`population_record_by_iin`)."""
+    if unit is not None and not m.AddressUnit.parent.is_cached(unit):
         unit = m.AddressUnit.objects.select_related(_ANCESTORS).get(pk=unit.pk)
     path: list[m.AddressUnit] = []
     seen: set[int] = set()

@@ -658,7 +658,7 @@ def trust_anchor_import(*, data: bytes, kind: AnchorKind, name: str, actor: str)
     try:
         certificate = (
             x509.load_pem_x509_certificate(data)
-            if data.lstrip().startswith(b"-----")
+            if b"-----BEGIN CERTIFICATE-----" in data  # PEM, perhaps after comment lines
             else x509.load_der_x509_certificate(data)
         )
     except ValueError as error:
