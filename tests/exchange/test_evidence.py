@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import json
 import os
 import subprocess
 import sys
+import zipfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,12 +17,14 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from django.core.management import CommandError, call_command
 from django.utils import timezone
 
+from qyzmet.exchange import bundles
 from qyzmet.exchange.bundles import BundleNotReady, bundle_export, bundle_verify
 from qyzmet.exchange.client import ExchangeClient
 from qyzmet.exchange.evidence import exchange_seal_pending, exchange_verify
 from qyzmet.exchange.models import ExchangeRecord, ExchangeSeal, Purpose, Service
 from qyzmet.exchange.services import consent_give
 from qyzmet.trust.authority import TrustSetup, x509_of
+from qyzmet.trust.jws import canonical_json, jws_sign
 from tests import factories
 from tests.conftest import Persona
 from tests.exchange.world import BENEFITS, INCOME_STATEMENT, PERSON, ExchangeWorld
@@ -100,6 +106,35 @@ def test_an_edited_body_is_named(logged: list[ExchangeRecord]) -> None:
     target = next(r for r in logged if r.response_body)
     ExchangeRecord.objects.filter(pk=target.pk).update(response_body=b'{"amount": 1}')
     _verify_fails_naming(target.pk, "response body")
+
+
+def test_a_deleted_body_is_named(logged: list[ExchangeRecord]) -> None:
+    exchange_seal_pending()
+    target = next(r for r in logged if r.response_body)
+    ExchangeRecord.objects.filter(pk=target.pk).update(request_body=None)
+    _verify_fails_naming(target.pk, "missing")
+
+
+def test_a_bundle_signed_by_another_key_of_the_platform_ca_fails(
+    logged: list[ExchangeRecord], trust: TrustSetup, world: ExchangeWorld
+) -> None:
+    """A member's key is certified by the same CA; it still cannot forge evidence."""
+    exchange_seal_pending()
+    files = _files(bundle_export(logged[0], exported_by="test"))
+    forger = world.benefits.signer
+    files["seal.jws"] = jws_sign(files["seal.json"], signer=forger).encode()
+    manifest = json.loads(files["manifest.json"])
+    manifest["files"]["seal.jws"] = hashlib.sha256(files["seal.jws"]).hexdigest()
+    files["manifest.json"] = canonical_json(manifest)
+    files["manifest.jws"] = jws_sign(files["manifest.json"], signer=forger).encode()
+    report = bundle_verify(bundles._zip(files), [x509_of(trust.root)])
+    assert not report.valid
+    assert any("not signed by the platform evidence seal" in p for p in report.problems)
+
+
+def _files(data: bytes) -> dict[str, bytes]:
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return {name: archive.read(name) for name in archive.namelist()}
 
 
 def test_an_edit_before_sealing_is_named(logged: list[ExchangeRecord]) -> None:

@@ -105,9 +105,16 @@ def test_a_granted_client_gets_the_record_over_http(mediator: Mediator, iin: str
     assert {"iin", "surname_kk", "birth_date"} <= set(record.fields)
 
 
-def test_the_subjects_own_iin_as_user_marks_an_own_action(mediator: Mediator, iin: str) -> None:
+def test_only_platform_code_may_mark_an_own_action(mediator: Mediator, iin: str) -> None:
     assert mediator.get(f"/r1/{PERSON}/{iin}", user_id=f"KZ{iin}").status == 200
-    assert ExchangeRecord.objects.get().own_action
+    local = ExchangeClient.local(BENEFITS)
+    assert (
+        local.get(PERSON, iin, purpose="benefit-assignment", issue="c", user_id=iin).status == 200
+    )
+    assert list(ExchangeRecord.objects.order_by("id").values_list("channel", "own_action")) == [
+        ("http", False),
+        ("local", True),
+    ]
 
 
 REFUSALS: dict[str, tuple[Callable[[Mediator, str], Reply], int, str]] = {
@@ -148,6 +155,11 @@ REFUSALS: dict[str, tuple[Callable[[Mediator, str], Reply], int, str]] = {
     ),
     "not an IIN": (
         lambda m, iin: m.get(f"/r1/{PERSON}/123"),
+        400,
+        "Client.BadRequest",
+    ),
+    "a NUL in the path": (
+        lambda m, iin: m.get(f"/r1/{PERSON}/{iin}%00"),
         400,
         "Client.BadRequest",
     ),

@@ -76,7 +76,11 @@ def _scenario(world: ExchangeWorld, a: Person, b: Person, http: ExchangeClient) 
             PERSON, a.iin, purpose="tax-administration", issue="BEN-2026-1", message_id=m)),
         ("xr-a-refused-no-issue", 400, lambda m: benefits.get(
             PERSON, a.iin, purpose=given, message_id=m)),
-        ("xr-a-2-own", 200, lambda m: http.get(
+        ("xr-a-2-own", 200, lambda m: benefits.get(
+            PERSON, a.iin, purpose=given, issue="BEN-2026-2", user_id=f"KZ{a.iin}",
+            message_id=m)),
+        # A remote system naming A as its user is logged, but not believed to be A.
+        ("xr-a-2-claims-own", 200, lambda m: http.get(
             PERSON, a.iin, purpose=given, issue="BEN-2026-2", user_id=f"KZ{a.iin}",
             message_id=m)),
         ("xr-a-refused-no-consent", 403, lambda m: bank.get(
@@ -99,7 +103,7 @@ def _scenario(world: ExchangeWorld, a: Person, b: Person, http: ExchangeClient) 
     )
     assert loan.status == 200, loan.body
     return Scenario(
-        a_given=["xr-a-3-bank", "xr-a-2-own", "xr-a-1"],
+        a_given=["xr-a-3-bank", "xr-a-2-claims-own", "xr-a-2-own", "xr-a-1"],
         a_own={"xr-a-2-own"},
         a_refused=[
             "xr-a-refused-purpose",

@@ -6,7 +6,7 @@ import logging
 import threading
 
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections, connections
+from django.db import close_old_connections, connections
 from django.utils.module_loading import import_string
 from django_tasks_db.management.commands.db_worker import Worker
 
@@ -37,7 +37,7 @@ def seal_periodically(stop: threading.Event) -> None:
                 close_old_connections()
                 while seal_pending() is not None:
                     pass
-            except DatabaseError:
+            except Exception:  # the sealer must outlive any one failure (a TSA down, say)
                 logger.exception("sealing failed; will try again")
     connections.close_all()
 

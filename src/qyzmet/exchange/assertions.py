@@ -135,4 +135,6 @@ def assertion_check(
         raise AssertionRefused("too-long", "The client assertion lives longer than five minutes.")
     if issued > moment + CLOCK_SKEW_SECONDS or expires < moment - CLOCK_SKEW_SECONDS:
         raise AssertionRefused("expired", "The client assertion has expired or is not yet valid.")
-    return CheckedAssertion(assertion_id=f"{client}#{assertion_id}", certificate_sha256=sha256)
+    # Unique per client; hashed so that any length of identifier and jti fits the log.
+    unique = hashlib.sha256(f"{client}#{assertion_id}".encode()).hexdigest()
+    return CheckedAssertion(assertion_id=unique, certificate_sha256=sha256)

@@ -22,22 +22,25 @@ import json
 import zipfile
 import zlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from django.utils import timezone
 
 from qyzmet.core.sealing import leaf_pack, leaves_split, merkle_proof, merkle_root_from_proof
 from qyzmet.exchange.evidence import record_content, record_digest, seal_statement
 from qyzmet.exchange.models import ExchangeRecord, ExchangeSeal
 from qyzmet.trust.authority import signing_identity
-from qyzmet.trust.evidence import evidence_certificate
+from qyzmet.trust.evidence import EVIDENCE_SUBJECT, evidence_certificate
 from qyzmet.trust.jws import JwsError, canonical_json, jws_inspect, jws_sign
 from qyzmet.trust.timestamps import timestamp_inspect
 
 _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+# A seal is time-stamped as it is made; a larger gap means a seal time written by hand.
+STAMP_DELAY = timedelta(minutes=10)
 _ORDER = (
     "record.json",
     "request.http",
@@ -135,7 +138,10 @@ def _chains_to(
             (
                 c
                 for c in pool
-                if c.subject == current.issuer and c != current and _issued(c, current)
+                if c.subject == current.issuer
+                and c != current
+                and _is_ca(c)
+                and _issued(c, current)
             ),
             None,
         )
@@ -143,6 +149,20 @@ def _chains_to(
             return False
         current = issuer
     return False
+
+
+def _is_ca(certificate: x509.Certificate) -> bool:
+    try:
+        return bool(certificate.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+    except (x509.ExtensionNotFound, ValueError):
+        return False
+
+
+def _has_usage(certificate: x509.Certificate, usage: x509.ObjectIdentifier) -> bool:
+    try:
+        return usage in certificate.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
+    except (x509.ExtensionNotFound, ValueError):
+        return False
 
 
 def _issued(issuer: x509.Certificate, certificate: x509.Certificate) -> bool:
@@ -214,26 +234,18 @@ def bundle_verify(data: bytes, roots: list[x509.Certificate]) -> BundleReport:
             files["manifest.jws"].decode("ascii"),
         )
         sealed_at = datetime.fromisoformat(seal["sealed_at"])
+        exported_at = datetime.fromisoformat(manifest["exported_at"])
         listed = dict(manifest["files"])
         leaf = leaf_pack(int(proof["record_id"]), hashlib.sha256(files["record.json"]).hexdigest())
         root = merkle_root_from_proof(leaf, proof["path"])
     except (KeyError, ValueError, TypeError) as error:
         return BundleReport((*problems, f"a part is unreadable: {error}"), {}, "", None, "")
-    if sealed_at.tzinfo is None:
-        return BundleReport((*problems, "the seal time has no time zone"), record, "", None, "")
+    if sealed_at.tzinfo is None or exported_at.tzinfo is None:
+        return BundleReport((*problems, "a time has no time zone"), record, "", None, "")
     for name, content in files.items():
         if name not in {"manifest.json", "manifest.jws"} and listed.get(name) != _sha256(content):
             problems.append(f"{name} differs from the signed manifest")
     problems.extend(f"{name} is listed but missing" for name in set(listed) - set(files))
-    problems.extend(
-        _signature_problems("manifest", manifest_jws, files["manifest.json"], roots, sealed_at)
-    )
-    problems.extend(_signature_problems("seal", seal_jws, files["seal.json"], roots, sealed_at))
-    if root != seal.get("merkle_root"):
-        problems.append("the record is not in the sealed batch (Merkle proof fails)")
-    for name, field in (("request.http", "request_hash"), ("response.body", "response_hash")):
-        if name in files and _sha256(files[name]) != record.get(field):
-            problems.append(f"{name} does not match the record's {field}")
     existed_at = None
     try:
         stamp = timestamp_inspect(files["seal.tsr"], seal_jws.encode())
@@ -241,10 +253,27 @@ def bundle_verify(data: bytes, roots: list[x509.Certificate]) -> BundleReport:
         stamp = None
     if stamp is None or not stamp.intact or stamp.tsa_certificate is None:
         problems.append("the seal's time stamp does not verify")
-    elif not _chains_to(stamp.tsa_certificate, stamp.carried, roots, stamp.time):
+    elif not (
+        _has_usage(stamp.tsa_certificate, ExtendedKeyUsageOID.TIME_STAMPING)
+        and _chains_to(stamp.tsa_certificate, stamp.carried, roots, stamp.time)
+    ):
         problems.append("the seal's time stamp is not by a trusted timestamp authority")
+    elif abs(stamp.time - sealed_at) > STAMP_DELAY:
+        problems.append("the seal's time and its time stamp's time disagree")
     else:
         existed_at = stamp.time
+    # The seal is judged as of its time stamp, the manifest as of its export.
+    problems.extend(
+        _signature_problems("seal", seal_jws, files["seal.json"], roots, existed_at or sealed_at)
+    )
+    problems.extend(
+        _signature_problems("manifest", manifest_jws, files["manifest.json"], roots, exported_at)
+    )
+    if root != seal.get("merkle_root"):
+        problems.append("the record is not in the sealed batch (Merkle proof fails)")
+    for name, field in (("request.http", "request_hash"), ("response.body", "response_hash")):
+        if name in files and _sha256(files[name]) != record.get(field):
+            problems.append(f"{name} does not match the record's {field}")
     sealed_by = ""
     with contextlib.suppress(JwsError):
         signer = jws_inspect(seal_jws, files["seal.json"]).header.certificate
@@ -265,6 +294,10 @@ def _signature_problems(
         return [f"the {what} signature is unreadable: {error}"]
     if not facts.intact:
         return [f"the {what} signature does not match its content"]
-    if not _chains_to(facts.header.certificate, facts.header.carried, roots, at):
+    signer = facts.header.certificate
+    names = signer.subject.get_attributes_for_oid(NameOID.COMMON_NAME)
+    if [n.value for n in names] != [EVIDENCE_SUBJECT]:
+        return [f"the {what} is not signed by the platform evidence seal"]
+    if not _chains_to(signer, facts.header.carried, roots, at):
         return [f"the {what} is not signed by a certificate of the given roots"]
     return []

@@ -20,13 +20,14 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from qyzmet.core.sealing import (
+    LEAF,
     committed_high_water_mark,
     leaf_pack,
     leaves_split,
     merkle_root,
     sealed_range_findings,
 )
-from qyzmet.exchange.models import ExchangeRecord, ExchangeSeal
+from qyzmet.exchange.models import EvidenceMode, ExchangeRecord, ExchangeSeal
 from qyzmet.trust.evidence import Evidence, evidence_check, evidence_seal
 from qyzmet.trust.jws import canonical_json
 
@@ -69,6 +70,8 @@ def record_digest(record: ExchangeRecord) -> str:
 
 def _body_problem(record: ExchangeRecord) -> str | None:
     request, response = record.request_body, record.response_body
+    if record.mode == EvidenceMode.FULL and (request is None or response is None):
+        return "a body kept in full is missing (deleted)"
     if request is not None and hashlib.sha256(bytes(request)).hexdigest() != record.request_hash:
         return "request body differs from its hash (edited)"
     if response is not None and response_hash(bytes(response)) != record.response_hash:
@@ -175,6 +178,10 @@ def exchange_verify() -> LogReport:
         records += seal.record_count
         expected_previous, expected_number = seal.digest, seal.number + 1
         after = seal.last_record_id
+    findings.extend(
+        LogFinding(record_id, None, "outside every sealed range (inserted)")
+        for record_id in ExchangeRecord.objects.filter(id__lte=0).values_list("id", flat=True)
+    )
     unsealed = 0
     for record in ExchangeRecord.objects.filter(id__gt=after).order_by("id").iterator():
         unsealed += 1
@@ -198,6 +205,9 @@ def _check_seal(
     if not check.intact:
         yield LogFinding(None, seal.number, f"signature or time stamp fails: {check.problems}")
     leaves = leaves_split(bytes(seal.leaves))
+    if len(bytes(seal.leaves)) % LEAF.size:
+        yield LogFinding(None, seal.number, "record list is damaged")
+        return
     if merkle_root(leaves) != seal.merkle_root or len(leaves) != seal.record_count:
         yield LogFinding(None, seal.number, "record list does not match the signed root")
     if _seal_digest(statement, seal.jws) != seal.digest:
@@ -205,6 +215,8 @@ def _check_seal(
 
 
 def _check_sealed_records(seal: ExchangeSeal) -> Iterator[LogFinding]:
+    if len(bytes(seal.leaves)) % LEAF.size:
+        return  # reported with the seal
     present = ExchangeRecord.objects.filter(
         id__gt=seal.after_record_id, id__lte=seal.last_record_id
     ).order_by("id")

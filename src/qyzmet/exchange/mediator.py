@@ -13,9 +13,9 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -23,6 +23,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from qyzmet.core.errors import PROBLEM_CONTENT_TYPE
 from qyzmet.exchange.assertions import (
@@ -45,9 +46,12 @@ from qyzmet.trust.validation import MALFORMED_CERTIFICATE, certificate_check
 JSON = "application/json"
 META_SERVICES = frozenset({"listMethods", "allowedMethods", "getOpenAPI"})
 CLIENT_AUTH = ExtendedKeyUsageOID.CLIENT_AUTH
+_CONSENT_MISSING = _lazy(
+    "The person has not consented to this client using this service for this purpose."
+)
 _USER_IIN = re.compile(r"(?:[A-Z]{2})?(\d{12})")
 _MESSAGE_ID = re.compile(r"[\x21-\x7e]{1,100}")
-_ECHOABLE = re.compile(r"[\x21-\x7e]{1,300}")  # what may be echoed in a response header
+_ECHOABLE = re.compile(r"[\x21-\x7e]{1,1000}")  # what may be echoed in a response header
 
 
 @dataclass
@@ -70,6 +74,12 @@ class _Log:
 def mediate(request: ExchangeRequest) -> ExchangeAnswer:
     """Answer one exchange request, or refuse it; either way the exchange is logged."""
     message = f"{request.method.upper()} {request.path}\n".encode() + request.body
+    if not _ECHOABLE.fullmatch(request.target) or "\x00" in request.query:
+        # Only visible ASCII reaches the log and the provider; keep a safe copy of the rest.
+        request = replace(request, target=quote(request.target, safe="/"), query="")
+        refused = Refusal(400, "Client.BadRequest", _("The path holds characters it may not."))
+    else:
+        refused = None
     given_id = request.message_id
     log = _Log(
         message_id=given_id if _MESSAGE_ID.fullmatch(given_id) else str(uuid.uuid4()),
@@ -79,6 +89,8 @@ def mediate(request: ExchangeRequest) -> ExchangeAnswer:
         service=request.target.split("?")[0][:270],
     )
     try:
+        if refused is not None:
+            raise refused
         if given_id and given_id != log.message_id:
             raise Refusal(
                 400,
@@ -128,7 +140,7 @@ def _answer(request: ExchangeRequest, log: _Log, found: Directory) -> ExchangeAn
     rest = parts[5:]
     if service.personal_data:
         _check_personal(request, log, client, service, purposes, rest)
-    answer = _dispatch(request, service, rest)
+    answer = _dispatch(replace(request, consent=log.consent), service, rest)
     if 200 <= answer.status < 300 and service.personal_data:
         log.fields = _fields(answer.body)
     return answer
@@ -198,7 +210,9 @@ def _check_personal(
             400, "Client.BadRequest", _("Name the person by a valid IIN after the service code.")
         ) from error
     user = _USER_IIN.fullmatch(request.user_id)
-    log.own_action = bool(user and user.group(1) == log.subject_iin)
+    # Only platform code may say the person acted themselves: a remote caller chooses its
+    # X-Road-UserId freely, so over HTTP it is logged but not believed.
+    log.own_action = request.channel == "local" and bool(user and user.group(1) == log.subject_iin)
     if not request.purpose:
         raise Refusal(
             400, "Client.MissingPurpose", _("Personal data is given only for a stated purpose.")
@@ -215,7 +229,17 @@ def _check_personal(
             "Client.MissingIssue",
             _("Personal data is given only for a case: send its reference in X-Road-Issue."),
         )
-    if service.consent_required and not client.is_mediator:
+    if service.consent_required and client.is_mediator:
+        # The mediating node checked the person's consent and names it; without a name,
+        # it did not know the service needs one, and the answer is no.
+        if not _MESSAGE_ID.fullmatch(request.consent):
+            raise Refusal(
+                403,
+                "Server.ServerProxy.ConsentMissing",
+                str(_CONSENT_MISSING),
+            )
+        log.consent = request.consent[:40]
+    elif service.consent_required:
         log.consent = _consent(log.subject_iin, client, service, request.purpose)
 
 
@@ -238,7 +262,7 @@ def _consent(iin: str, client: SubsystemEntry, service: ServiceEntry, purpose: s
         raise Refusal(
             403,
             "Server.ServerProxy.ConsentMissing",
-            _("The person has not consented to this client using this service for this purpose."),
+            str(_CONSENT_MISSING),
         )
     return str(consent)
 
@@ -354,21 +378,21 @@ def _record(request: ExchangeRequest, log: _Log, answer: ExchangeAnswer) -> Exch
     full = log.mode == EvidenceMode.FULL
     record = ExchangeRecord(
         at=timezone.now(),
-        message_id=log.message_id[:100],
+        message_id=_text(log.message_id, 100),
         channel=request.channel,
-        client=log.client,
-        service=log.service,
-        method=request.method.upper()[:10],
-        path=request.path[:1000],
-        user_id=request.user_id[:100],
-        purpose=request.purpose[:64],
-        issue=request.issue[:200],
+        client=_text(log.client, 200),
+        service=_text(log.service, 270),
+        method=_text(request.method.upper(), 10),
+        path=_text(request.path, 1000),
+        user_id=_text(request.user_id, 100),
+        purpose=_text(request.purpose, 64),
+        issue=_text(request.issue, 200),
         subject_iin=log.subject_iin,
         own_action=log.own_action,
         fields=log.fields,
-        consent=log.consent,
+        consent=_text(log.consent, 40),
         status=answer.status,
-        error=answer.error,
+        error=_text(answer.error, 100),
         request_hash=log.request_hash,
         response_hash=response_hash(answer.body),
         mode=log.mode,
@@ -380,3 +404,8 @@ def _record(request: ExchangeRequest, log: _Log, answer: ExchangeAnswer) -> Exch
     with transaction.atomic():
         record.save(force_insert=True)
     return record
+
+
+def _text(value: str, limit: int) -> str:
+    """A header or path value as the log can keep it: no NUL characters, at most ``limit``."""
+    return value.replace("\x00", "\ufffd")[:limit]

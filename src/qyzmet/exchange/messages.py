@@ -22,6 +22,7 @@ class ExchangeRequest:
     issue: str = ""  # X-Road-Issue: the case the request is made for
     purpose: str = ""  # X-Qyzmet-Purpose
     assertion: str = ""  # the client assertion (HTTP)
+    consent: str = ""  # X-Qyzmet-Consent: the consent a mediator checked, when forwarding
     tls_certificate: bytes = b""  # PEM, verified by a trusted TLS terminator (mutual TLS)
 
     @property

@@ -67,6 +67,7 @@ class HttpTransport:
             "X-Road-UserId": request.user_id,
             "X-Road-Issue": request.issue,
             "X-Qyzmet-Purpose": request.purpose,
+            "X-Qyzmet-Consent": request.consent,
         }
         headers.update({name: value for name, value in optional.items() if value})
         if request.body:
@@ -79,9 +80,14 @@ class HttpTransport:
                 )
                 response = connection.getresponse()
                 body = response.read()
-            except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            except (OSError, http.client.HTTPException) as error:
+                # Whatever went wrong, this connection is not used again.
                 connection.close()
-                if attempt == 2 or request.method.upper() != "GET":
+                _connections.__dict__.get("pool", {}).pop(self.base_url, None)
+                stale = isinstance(
+                    error, http.client.RemoteDisconnected | BrokenPipeError | ConnectionResetError
+                )
+                if attempt == 2 or not stale or request.method.upper() != "GET":
                     raise
                 continue  # a kept-alive connection the server had closed: once more, fresh
             answer_headers = {k: v for k, v in response.getheaders() if k.startswith("X-Road-")}

@@ -39,6 +39,7 @@ def r1(request: HttpRequest, target: str) -> HttpResponse:
             user_id=request.headers.get("X-Road-UserId", ""),
             issue=request.headers.get("X-Road-Issue", ""),
             purpose=request.headers.get("X-Qyzmet-Purpose", ""),
+            consent=request.headers.get("X-Qyzmet-Consent", ""),
             assertion=_bearer(request),
             tls_certificate=_tls_certificate(request),
         )

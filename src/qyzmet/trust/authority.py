@@ -517,11 +517,13 @@ def key_file_issue(
     return certificate, key_file
 
 
-def _current_seal(agency: Agency | None) -> Certificate | None:
-    """The platform-held seal in use: the agency's, or with None the platform's own."""
+def _current_seal(agency: Agency | None, subject: Subject) -> Certificate | None:
+    """The platform-held seal in use under this name: the agency's, or with None the
+    platform's own (several: the evidence seal, an exchange mediator's key...)."""
     return (
         Certificate.objects.filter(
             agency=agency,
+            subject=subject.x509_name().rfc4514_string(),
             account__isnull=True,
             purpose=Purpose.SEAL,
             key_holder=KeyHolder.PLATFORM_SEALED,
@@ -539,14 +541,14 @@ def platform_seal_ensure(*, agency: Agency | None, subject: Subject) -> Certific
     The common case reads without a lock; only issuing locks the issuing CA's row, so two
     first uses at once make one seal.
     """
-    found = _current_seal(agency)
+    found = _current_seal(agency, subject)
     if found is not None:
         return found
     with transaction.atomic():
         issuing = Certificate.objects.select_for_update().get(
             pk=ca_certificate(Purpose.ISSUING_CA).pk
         )
-        found = _current_seal(agency)
+        found = _current_seal(agency, subject)
         if found is not None:
             return found
         key = algorithm_named(issuing.algorithm).generate()

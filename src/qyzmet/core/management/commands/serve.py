@@ -4,6 +4,7 @@ import contextlib
 import os
 import signal
 import socket
+import traceback
 from types import FrameType
 from typing import Any
 
@@ -44,18 +45,27 @@ class Command(BaseCommand):
         # listening socket and the kernel hands each connection to one of them.
         listener = socket.create_server((host, port))
         connections.close_all()  # no connection may be shared across fork
-        children = [_fork_server(listener, threads) for _ in range(processes)]
-        listener.close()
+        children: set[int] = set()
+        stopping: list[bool] = []
 
         def stop(signum: int, frame: FrameType | None) -> None:
+            stopping.append(True)
             for pid in children:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGTERM)
 
+        # Installed before forking: a stop that comes meanwhile reaches the children made.
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        for pid in children:
-            os.waitpid(pid, 0)
+        for _ in range(processes):
+            children.add(_fork_server(listener, threads))
+        listener.close()
+        while children:
+            pid, status = os.wait()
+            children.discard(pid)
+            if status and children and not stopping:  # one died on its own: stop them all
+                self.stderr.write(f"serving process {pid} ended ({status}); stopping")
+                stop(signal.SIGTERM, None)
 
 
 def _serve(threads: int, **where: Any) -> None:
@@ -72,8 +82,11 @@ def _fork_server(listener: socket.socket, threads: int) -> int:
     pid = os.fork()
     if pid == 0:  # the child serves until it is told to stop
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops it with SIGTERM
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
         try:
             _serve(threads, sockets=[listener])
-        finally:
-            os._exit(0)
+        except BaseException:
+            traceback.print_exc()
+            os._exit(1)
+        os._exit(0)
     return pid
