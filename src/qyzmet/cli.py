@@ -44,6 +44,13 @@ USAGE = """usage: qyzmet COMMAND [options]
                         seal the exchange log; check it, naming any tampered record
   exchange export MESSAGE_ID --out FILE | bundle-verify FILE --roots FILE
                         export one exchange as an evidence bundle; verify one offline
+  rules check FILE... | publish FILE... [--code C] | list
+                        type-check and publish eligibility rules
+  rules explain RULE --iin IIN [--on DATE] [--language kk|ru|en] [--record]
+                        decide a rule for one person and say why
+  rules count RULE [--on DATE] [--sql]
+                        count everyone who qualifies, in one SQL query
+  rules replay DECISION  evaluate a kept decision again and explain it
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
@@ -60,6 +67,7 @@ GROUPS = {
         "init", "member", "subsystem", "certify", "service", "grant", "revoke", "mediator",
         "seal", "verify", "export", "bundle-verify",
     },
+    "rules": {"check", "publish", "list", "explain", "count", "replay"},
 }  # fmt: skip
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 

@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "qyzmet.trust",
     "qyzmet.exchange",
     "qyzmet.documents",
+    "qyzmet.rules",
     "qyzmet.api",
     "qyzmet.portal",
 ]

@@ -1,7 +1,9 @@
-"""Input rules every API router shares."""
+"""Input rules the API routers and the command line share."""
 
 from __future__ import annotations
 
+import argparse
+from datetime import date
 from typing import Any
 
 from ninja import Schema
@@ -49,3 +51,11 @@ class StrictQuery(Query):  # type: ignore[misc]  # ninja's Param subclasses an u
     @classmethod
     def _param_source(cls) -> str:
         return "query"
+
+
+def day_argument(text: str) -> date:
+    """A command-line date (``--on 2026-11-21``), refused in words when it is not one."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date written YYYY-MM-DD") from None

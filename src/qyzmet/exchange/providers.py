@@ -156,6 +156,11 @@ LOCAL_SERVICES: tuple[LocalService, ...] = (
         lambda iin, q: [schemas.vehicle_out(v) for v in registry.vehicles_owned_by(_person(iin))],
     ),
     LocalService(
+        "employment", "jobs",
+        "Тұлғаның жұмыс орындары", "Места работы лица", "A person's employments",
+        list[schemas.EmploymentOut], lambda iin, q: schemas.employments_out(_person(iin)),
+    ),
+    LocalService(
         "employment", "income-by-period",
         "Кезең бойынша табыс", "Доходы за период", "Monthly incomes over a period",
         list[schemas.IncomeOut], _incomes, query=_PERIOD,

@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from uuid import UUID
 
+from django.conf import settings
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -32,6 +33,8 @@ from qyzmet.exchange.models import (
     Service,
     Subsystem,
 )
+from qyzmet.identity.models import Agency
+from qyzmet.registries.catalogue import BY_CODE
 
 # --- the data tracker ------------------------------------------------------------------
 
@@ -322,3 +325,11 @@ def consent_request_check(
     return ConsentRequest(
         party=offer.party, services=chosen, purpose=chosen_purpose, valid_until=ends
     )
+
+
+def local_service_identifier(registry: str, code: str) -> str:
+    """The identifier of a service this node's registry publishes (see exchange_init)."""
+    bins = Agency.objects.filter(code=BY_CODE[registry].owner).values_list(
+        "organisation__bin", flat=True
+    )
+    return f"{settings.QYZMET_EXCHANGE_INSTANCE}/GOV/{bins.get()}/{registry}/{code}"

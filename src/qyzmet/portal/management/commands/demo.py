@@ -20,6 +20,7 @@ from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
 from qyzmet.exchange.client import ExchangeClient
 from qyzmet.exchange.models import ExchangeRecord, Grant, Purpose, Service, Subsystem
+from qyzmet.exchange.selectors import local_service_identifier
 from qyzmet.exchange.services import (
     consent_give,
     exchange_init,
@@ -33,8 +34,8 @@ from qyzmet.identity.services import (
     citizen_account_create,
     staff_account_create,
 )
-from qyzmet.registries.catalogue import BY_CODE
 from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
+from qyzmet.rules.services import rules_publish_shipped
 from qyzmet.trust.authority import trust_init
 from qyzmet.wsgi import application
 
@@ -82,6 +83,7 @@ class Command(BaseCommand):
         exchange_init(actor=DEMO_ACTOR)
         demo_documents_ensure()
         demo_exchange_ensure()
+        rules_publish_shipped(actor=DEMO_ACTOR)
         if no_serve:
             self._print_logins(None, logins)
             return
@@ -187,13 +189,6 @@ def _client_ensure(identifier: str, service: str, purpose: str) -> Subsystem:
     return subsystem
 
 
-def _service_of(registry: str, code: str) -> str:
-    """The identifier of a service this node's registry publishes (see exchange_init)."""
-    owner = Agency.objects.select_related("organisation").get(code=BY_CODE[registry].owner)
-    instance = settings.QYZMET_EXCHANGE_INSTANCE
-    return f"{instance}/GOV/{owner.organisation.bin}/{registry}/{code}"
-
-
 def demo_exchange_ensure() -> None:
     """Give the demo citizen's data tracker and consents something to show, once.
 
@@ -209,8 +204,8 @@ def demo_exchange_ensure() -> None:
         return
     instance = settings.QYZMET_EXCHANGE_INSTANCE
     labour = Agency.objects.select_related("organisation").get(code="labour")
-    population = _service_of("population", "person")
-    income = _service_of("employment", "income-statement")
+    population = local_service_identifier("population", "person")
+    income = local_service_identifier("employment", "income-statement")
     benefits = f"{instance}/GOV/{labour.organisation.bin}/benefits-office"
     bank = f"{instance}/COM/{DEMO_BANK_BIN}/loans"
     _client_ensure(benefits, population, "benefit-assignment")

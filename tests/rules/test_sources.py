@@ -1,0 +1,78 @@
+"""Decisions on applications read through the exchange; the person sees every read, and
+the facts are the same as read straight from the registries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from qyzmet.exchange.client import ExchangeClient
+from qyzmet.exchange.models import ExchangeRecord
+from qyzmet.exchange.selectors import local_service_identifier
+from qyzmet.exchange.services import exchange_init, grant_give, subsystem_add
+from qyzmet.identity.models import Agency
+from qyzmet.rules.checker import rule_check
+from qyzmet.rules.facts import COLLECTIONS
+from qyzmet.rules.person import dossier_read, evaluate
+from qyzmet.rules.sources import ExchangeSource, PersonUnknown, RegistrySource
+from qyzmet.trust.authority import TrustSetup
+from tests.rules.conftest import ON, Family
+
+OFFICE = "QZ/GOV/990240000030/benefits-office"
+EVERY_LIST = " and ".join(f"count({c.name}) >= 0" for c in COLLECTIONS)
+SERVICES = [
+    ("population", "person"), ("families", "links"), ("employment", "income-by-period"),
+    ("employment", "jobs"), ("benefits", "paid-to"),
+]  # fmt: skip
+
+
+@pytest.fixture
+def office(trust: TrustSetup, agencies: dict[str, Agency]) -> ExchangeClient:
+    exchange_init()
+    subsystem_add(identifier=OFFICE, actor="test-operator")
+    for registry, code in SERVICES:
+        grant_give(
+            client=OFFICE, service=local_service_identifier(registry, code),
+            purposes=["benefit-assignment"], actor="test-operator",
+        )  # fmt: skip
+    return ExchangeClient.local(OFFICE)
+
+
+def test_the_exchange_gives_the_same_facts_as_the_registries(
+    family: Family, office: ExchangeClient
+) -> None:
+    rule = rule_check(f"alive and {EVERY_LIST}")
+    through = ExchangeSource(office, purpose="benefit-assignment", issue="BEN-2026-00042")
+    for person in (family.mother, family.father, family.grandmother):
+        direct = dossier_read(RegistrySource(), person.iin, rule)
+        exchanged = dossier_read(through, person.iin, rule)
+        assert exchanged.to_json() == direct.to_json()
+        assert direct.collections["benefits"] or person == family.father
+    father = dossier_read(through, family.father.iin, rule)
+    assert len(father.collections["household_incomes"]) == 3  # his wife's salaries
+    assert len(father.collections["children"]) == 2
+
+
+def test_every_read_is_in_the_persons_data_tracker(family: Family, office: ExchangeClient) -> None:
+    source = Path(__file__).resolve().parents[2] / "src/qyzmet/rules/defs/birth-benefit.rule"
+    rule = rule_check(source.read_text("utf-8"))
+    through = ExchangeSource(office, purpose="benefit-assignment", issue="BEN-2026-00042")
+    outcome = evaluate(rule, dossier_read(through, family.mother.iin, rule), on=ON)
+    assert outcome.eligible  # the baby was born in January
+    reads = ExchangeRecord.objects.filter(client=OFFICE, issue="BEN-2026-00042")
+    assert {(r.subject_iin, r.service.rsplit("/", 2)[-2]) for r in reads} == {
+        (family.mother.iin, "population"),
+        (family.mother.iin, "families"),
+        (family.baby.iin, "population"),
+        (family.teenager.iin, "population"),
+    }
+    assert {r.purpose for r in reads} == {"benefit-assignment"}
+
+
+def test_a_read_the_exchange_refuses_stops_the_decision(
+    family: Family, office: ExchangeClient
+) -> None:
+    through = ExchangeSource(office, purpose="loan-assessment")  # not granted for this
+    with pytest.raises(PersonUnknown, match="PurposeNotGranted"):
+        dossier_read(through, family.mother.iin, rule_check("alive"))
