@@ -47,10 +47,12 @@ USAGE = """usage: qyzmet COMMAND [options]
   rules check FILE... | publish FILE... [--code C] | list
                         type-check and publish eligibility rules
   rules explain RULE --iin IIN [--on DATE] [--language kk|ru|en] [--record]
+                [--through CLIENT --purpose P [--issue I]]
                         decide a rule for one person and say why
   rules count RULE [--on DATE] [--sql]
                         count everyone who qualifies, in one SQL query
-  rules replay DECISION  evaluate a kept decision again and explain it
+  rules replay DECISION [--language kk|ru|en]
+                        evaluate a kept decision again and explain it
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,

@@ -26,7 +26,7 @@ def _run(*args: str) -> str:
 
 def test_check_says_ok_or_names_file_line_and_column(tmp_path: Path) -> None:
     good = DEFS / "birth-benefit.rule"
-    assert _run("rules_check", str(good)) == f"{good}: ok (reads children)\n"
+    assert _run("rules_check", str(good)) == f"{good}: ok (reads benefits, children)\n"
     bad = tmp_path / "bad.rule"
     bad.write_text('alive\nand age >= "18"\n')
     errors = StringIO()

@@ -74,7 +74,10 @@ def test_every_failing_clause_is_named_with_its_values(family: Family) -> None:
     assert (age.clause, age.text) == ("age < 65", "Age: 68; the rule requires less than 65.")
     assert pension.clause == "any(benefits where active)"
     assert pension.text == "Pensions and benefits where active: 1 found; the rule allows none."
-    assert pension.records[0].startswith("kind: old_age_pension; monthly amount: 135,000.00 KZT")
+    assert pension.records == [
+        "kind: old-age pension (old_age_pension); monthly amount: 135,000.00 KZT; "
+        "paid since: 2 November 2018"
+    ]
 
 
 def test_alternatives_are_explained_together(family: Family) -> None:

@@ -3,6 +3,7 @@ the facts are the same as read straight from the registries."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -11,12 +12,15 @@ from qyzmet.exchange.client import ExchangeClient
 from qyzmet.exchange.models import ExchangeRecord
 from qyzmet.exchange.selectors import local_service_identifier
 from qyzmet.exchange.services import exchange_init, grant_give, subsystem_add
-from qyzmet.identity.models import Agency
+from qyzmet.identity.models import Agency, Person
+from qyzmet.registries.models import FamilyLink, FamilyRelation
 from qyzmet.rules.checker import rule_check
 from qyzmet.rules.facts import COLLECTIONS
 from qyzmet.rules.person import dossier_read, evaluate
+from qyzmet.rules.population import eligible_population
 from qyzmet.rules.sources import ExchangeSource, PersonUnknown, RegistrySource
 from qyzmet.trust.authority import TrustSetup
+from tests import factories
 from tests.rules.conftest import ON, Family
 
 OFFICE = "QZ/GOV/990240000030/benefits-office"
@@ -58,16 +62,32 @@ def test_every_read_is_in_the_persons_data_tracker(family: Family, office: Excha
     source = Path(__file__).resolve().parents[2] / "src/qyzmet/rules/defs/birth-benefit.rule"
     rule = rule_check(source.read_text("utf-8"))
     through = ExchangeSource(office, purpose="benefit-assignment", issue="BEN-2026-00042")
-    outcome = evaluate(rule, dossier_read(through, family.mother.iin, rule), on=ON)
-    assert outcome.eligible  # the baby was born in January
+    outcome = evaluate(rule, dossier_read(through, family.father.iin, rule), on=ON)
+    assert outcome.eligible  # the baby was born in January; the mother was paid, not he
     reads = ExchangeRecord.objects.filter(client=OFFICE, issue="BEN-2026-00042")
     assert {(r.subject_iin, r.service.rsplit("/", 2)[-2]) for r in reads} == {
-        (family.mother.iin, "population"),
-        (family.mother.iin, "families"),
+        (family.father.iin, "population"),
+        (family.father.iin, "families"),
+        (family.father.iin, "benefits"),
         (family.baby.iin, "population"),
         (family.teenager.iin, "population"),
     }
     assert {r.purpose for r in reads} == {"benefit-assignment"}
+
+
+def test_a_child_missing_from_the_register_is_left_out_both_ways(
+    family: Family, office: ExchangeClient
+) -> None:
+    unregistered = Person.objects.create(iin=factories.next_iin(date(2025, 5, 5), "M"))
+    FamilyLink.objects.create(
+        person=unregistered, relative=family.father, relation=FamilyRelation.PARENT,
+        since=date(2025, 5, 5),
+    )  # fmt: skip
+    rule = rule_check("count(children) = 2")
+    through = ExchangeSource(office, purpose="benefit-assignment", issue="BEN-2026-00043")
+    for source in (RegistrySource(), through):
+        assert evaluate(rule, dossier_read(source, family.father.iin, rule), on=ON).eligible
+    assert eligible_population(rule, on=ON).filter(person=family.father).exists()
 
 
 def test_a_read_the_exchange_refuses_stops_the_decision(

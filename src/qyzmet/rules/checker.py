@@ -47,14 +47,21 @@ def rule_check(source: str) -> CheckedRule:
     checker.check(tree, None)
     if tree.type is not Type.BOOL:
         raise RuleError(
-            f"a rule must be yes or no (a condition), but this is a {_kind(tree.type)}",
+            f"a rule must be yes or no (a condition), but this is {_kind(tree.type)}",
             source, tree.start, tree.end,
         )  # fmt: skip
     return CheckedRule(source=source, tree=tree, collections=frozenset(checker.collections))
 
 
+_ARTICLED = {
+    Type.BOOL: "a yes/no value", Type.NUMBER: "a number", Type.MONEY: "an amount of money",
+    Type.DATE: "a date", Type.PERIOD: "a period", Type.TEXT: "a text",
+    Type.TEXT_LIST: "a list of texts", Type.NUMBER_LIST: "a list of numbers",
+}  # fmt: skip
+
+
 def _kind(type_: Type | None) -> str:
-    return type_.value if type_ else "nothing"
+    return _ARTICLED[type_] if type_ else "nothing"
 
 
 class _Checker:
@@ -140,7 +147,7 @@ class _Checker:
             if wanted is None or right.type is not wanted:
                 raise self.fail(
                     f"'{node.op}' compares a text or a number with a list of them, "
-                    f"not a {_kind(left.type)} with a {_kind(right.type)}",
+                    f"not {_kind(left.type)} with {_kind(right.type)}",
                     node,
                 )
         else:
@@ -150,10 +157,10 @@ class _Checker:
                 if {left.type, right.type} == {Type.MONEY, Type.NUMBER}:
                     hint = " (write an amount of money with its currency: 42500 KZT)"
                 raise self.fail(
-                    f"cannot compare a {_kind(left.type)} with a {_kind(right.type)}{hint}", node
+                    f"cannot compare {_kind(left.type)} with {_kind(right.type)}{hint}", node
                 )
             if left.type not in allowed:
-                raise self.fail(f"'{node.op}' does not apply to a {_kind(left.type)}", node)
+                raise self.fail(f"'{node.op}' does not apply to {_kind(left.type)}", node)
         node.type, node.constant = Type.BOOL, left.constant and right.constant
 
     def check_arith(self, node: Arith, scope: Collection | None) -> None:
@@ -179,7 +186,7 @@ class _Checker:
             result = Type.MONEY
         if result is None:
             raise self.fail(
-                f"cannot apply '{node.op}' to a {_kind(left.type)} and a {_kind(right.type)}",
+                f"cannot apply '{node.op}' to {_kind(left.type)} and {_kind(right.type)}",
                 node,
             )
         node.type, node.constant = result, left.constant and right.constant
@@ -234,4 +241,4 @@ class _Checker:
     ) -> None:
         self.check(node, scope)
         if node.type not in types:
-            raise self.fail(f"{message}, not a {_kind(node.type)}", node)
+            raise self.fail(f"{message}, not {_kind(node.type)}", node)

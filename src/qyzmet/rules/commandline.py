@@ -24,4 +24,4 @@ def rule_load(reference: str) -> tuple[RuleText, CheckedRule]:
     try:
         return text, rule_check(text.source)
     except RuleError as error:
-        raise rule_refused(error, text.label) from error
+        raise rule_refused(error, reference if text.version is None else text.label) from error

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from qyzmet.core import formatting
 from qyzmet.rules.facts import COLLECTION, OPEN_END, PERSON_FACT, Collection
 from qyzmet.rules.person import Dossier, Outcome, Trace, constant_value, fact_value
-from qyzmet.rules.syntax import Aggregate, Compare, Literal, Logical, Name, Node, Not, Type
+from qyzmet.rules.syntax import Aggregate, Compare, ListOf, Literal, Logical, Name, Node, Not, Type
 
 
 @dataclass(frozen=True)
@@ -73,7 +73,7 @@ def _requirement(op: str, want: bool) -> str:
         op = {"=": "!=", "!=": "=", "<": ">=", "<=": ">", ">": "<=", ">=": "<",
               "in": "not in", "not in": "in"}[op]  # fmt: skip
     return {
-        "=": _("equal to %(value)s"),
+        "=": _("exactly %(value)s"),
         "!=": _("other than %(value)s"),
         "<": _("less than %(value)s"),
         "<=": _("at most %(value)s"),
@@ -193,8 +193,10 @@ class _Writer:
         skip: Node | None = None,
     ) -> None:
         if node is skip:
+            if isinstance(node, Aggregate) and node.where is not None:
+                self._collect_constants(node.where, found)
             return
-        if node.constant and not isinstance(node, Literal):
+        if node.constant and not isinstance(node, Literal | ListOf):
             found.append(
                 (" ".join(node.text(self.source).split()),
                  self.format(constant_value(node, self.source, self.on), node))
@@ -216,7 +218,7 @@ class _Writer:
 
     def _collect_constants(self, node: Node, found: list[tuple[str, str]]) -> None:
         if node.constant:
-            if not isinstance(node, Literal):
+            if not isinstance(node, Literal | ListOf):
                 self._collect(node, found)
             return
         for child in _children(node):
@@ -241,11 +243,12 @@ class _Writer:
             if fact.value is None or item.get(fact.name) == OPEN_END:
                 continue
             value = item[fact.name]
-            shown = (
-                formatting.month_year(value, self.language)
-                if fact.monthly
-                else self.format_typed(value, fact.type)
-            )
+            if fact.display is not None:
+                shown = fact.display(value)
+            elif fact.monthly:
+                shown = formatting.month_year(value, self.language)
+            else:
+                shown = self.format_typed(value, fact.type)
             parts.append(f"{fact.label}: {shown}")
         return "; ".join(parts)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
-from django.db.models import F, Model, OuterRef, Q, Value
+from django.db.models import F, Model, OuterRef, Q, TextChoices, Value
 from django.db.models.functions import Coalesce
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
@@ -46,6 +46,8 @@ class PersonRecord(Protocol):
 class FactSource(Protocol):
     """Where the per-person evaluator reads a person's records (see sources.py)."""
 
+    description: str  # kept with each decision: where its facts were read
+
     def person(self, iin: str) -> PersonRecord: ...
     def children(self, iin: str) -> Sequence[PersonRecord]: ...
     def incomes(self, iin: str) -> list[schemas.IncomeOut]: ...
@@ -66,6 +68,8 @@ class Fact:
     definition: str = ""
     # A date that stands for its month (an income's period): explanations say "March 2026".
     monthly: bool = False
+    # How explanations show a coded value in the reader's language.
+    display: Callable[[Any], str] | None = None
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,10 @@ def _column(path: str) -> Callable[[], Any]:
 
 def _open_end(path: str) -> Callable[[], Any]:
     return lambda: Coalesce(F(path), Value(OPEN_END))
+
+
+def _label(choices: type[TextChoices], value: str) -> str:
+    return f"{choices(value).label} ({value})" if value in choices.values else value
 
 
 _ACTIVE = "since <= today and ends >= today"
@@ -160,7 +168,8 @@ COLLECTIONS: tuple[Collection, ...] = (
     Collection(
         "benefits", _("pensions and benefits"),
         (
-            Fact("kind", Type.TEXT, _("kind"), value=lambda b: b.kind, sql=_column("kind")),
+            Fact("kind", Type.TEXT, _("kind"), value=lambda b: b.kind, sql=_column("kind"),
+                 display=lambda kind: _label(m.BenefitKind, kind)),
             Fact("amount", Type.MONEY, _("monthly amount"),
                  value=lambda b: b.monthly_amount, sql=_column("monthly_amount")),
             Fact("since", Type.DATE, _("paid since"),

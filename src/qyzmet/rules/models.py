@@ -58,7 +58,9 @@ class Decision(models.Model):
     on = models.DateField(help_text="the day the rule was applied for ('today' in the rule)")
     eligible = models.BooleanField()
     dossier = models.JSONField(help_text="the facts the decision was made on")
-    read_through = models.CharField(max_length=20, help_text="registries or exchange")
+    read_through = models.CharField(
+        max_length=300, help_text="registries, or the exchange client, purpose and case"
+    )
     made_at = models.DateTimeField(auto_now_add=True)
     made_by = models.CharField(max_length=150)
 

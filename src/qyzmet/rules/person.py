@@ -211,11 +211,12 @@ class _Evaluator:
                 raise RuleError(
                     "this date falls outside the calendar", self.source, node.start, node.end
                 ) from None
-        if node.op == "+":
-            return left + right
-        if node.op == "-":
-            return left - right
-        return left * right
+        result = (
+            left + right if node.op == "+" else left - right if node.op == "-" else left * right
+        )
+        if abs(result) >= 2**63:  # the databases' integers end there
+            raise RuleError("this number is too large", self.source, node.start, node.end)
+        return result
 
     def aggregate(self, node: Aggregate) -> Trace:
         assert self.dossier is not None  # noqa: S101 - aggregates are never constant

@@ -51,7 +51,6 @@ from qyzmet.rules.syntax import (
     Negate,
     Node,
     Not,
-    RuleError,
     Type,
 )
 
@@ -166,9 +165,7 @@ class _Compiler:
 
     def as_exists(self, node: Compare) -> Q | None:
         """``count(X) >= 1`` and the like as EXISTS, ``count(X) = 0`` as NOT EXISTS."""
-        count, op, other = _split(
-            node, lambda n: isinstance(n, Aggregate) and n.function == "count"
-        )
+        count, op, other = _split(node, _counting)
         if count is None or other is None or not other.constant or node.op in ("in", "not in"):
             return None
         bound = constant_value(other, self.source, self.on)
@@ -191,15 +188,9 @@ class _Compiler:
         bound = constant_value(other, self.source, self.on)
         months = 12 if call.function == "years_between" else 1
         column = self.value(call.args[0], scope)
-        try:
-            # distance(X, end) >= n  <=>  X <= end moved back by n units (clamped to month end)
-            at_least = {n: months_added(end, -n * months) for n in (bound, bound + 1)}
-        except OverflowError:
-            raise RuleError(
-                "this date falls outside the calendar", self.source, node.start, node.end
-            ) from None
-        at_least_n = Q(LessThanOrEqual(column, Value(at_least[bound])))
-        at_least_next = Q(LessThanOrEqual(column, Value(at_least[bound + 1])))
+        # distance(X, end) >= n  <=>  X <= end moved back by n units (clamped to month end)
+        at_least_n = _on_or_before(column, end, bound * months)
+        at_least_next = _on_or_before(column, end, (bound + 1) * months)
         return {
             ">=": at_least_n,
             ">": at_least_next,
@@ -208,6 +199,14 @@ class _Compiler:
             "=": at_least_n & ~at_least_next,
             "!=": ~at_least_n | at_least_next,
         }[op]
+
+
+def _on_or_before(column: Any, end: date, months_back: int) -> Q:
+    """``column <= end - months_back months``; beyond the calendar, always or never."""
+    try:
+        return Q(LessThanOrEqual(column, Value(months_added(end, -months_back))))
+    except OverflowError:
+        return _always(months_back < 0)
 
 
 def _split(node: Compare, matches: Any) -> tuple[Node | None, str, Node | None]:

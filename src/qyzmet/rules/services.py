@@ -64,6 +64,7 @@ class Decided:
     rule: CheckedRule
 
 
+@transaction.atomic
 def decision_make(
     *, version: RuleVersion, iin: str, on: date, source: FactSource, actor: str
 ) -> Decided:
@@ -79,15 +80,21 @@ def decision_make(
         on=on,
         eligible=outcome.eligible,
         dossier=dossier.to_json(),
-        read_through=getattr(source, "name", "registries"),
+        read_through=source.description,
         made_by=actor,
     )
+    audit_record(
+        actor=actor, action="rules.decide", object_type="decision",
+        object_id=str(decision.public_id),
+        data={"rule": version.rule.code, "version": version.number, "eligible": outcome.eligible},
+    )  # fmt: skip
     return Decided(decision, outcome, dossier, rule)
 
 
 def decision_replay(decision: Decision) -> Decided:
-    """Evaluate a kept decision again from its rule version and its facts. The outcome is
-    the decision's, whatever the registries say now (a changed outcome means tampering)."""
+    """Evaluate a kept decision again from its rule version and its facts: the outcome is
+    the decision's, whatever the registries say now. A different outcome means the kept
+    facts or the evaluator itself changed since, and is worth an investigation."""
     rule = rule_check(decision.rule_version.source)
     dossier = Dossier.from_json(decision.dossier)
     return Decided(decision, evaluate(rule, dossier, on=decision.on), dossier, rule)

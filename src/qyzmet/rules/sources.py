@@ -28,10 +28,14 @@ class PersonUnknown(Exception):
         self.iin = iin
 
 
+class PersonUnregistered(PersonUnknown):
+    """The population register has no record of this IIN."""
+
+
 class RegistrySource:
     """Reads the registries of this node directly (no exchange log, no data tracker)."""
 
-    name = "registries"
+    description = "registries"
 
     def __init__(self) -> None:
         self._last: m.PopulationRecord | None = None
@@ -42,7 +46,7 @@ class RegistrySource:
                 m.PopulationRecord.objects.select_related("person").filter(person__iin=iin).first()
             )
             if record is None:
-                raise PersonUnknown(iin)
+                raise PersonUnregistered(iin)
             self._last = record
         return self._last
 
@@ -78,19 +82,20 @@ class RegistrySource:
 class ExchangeSource:
     """Reads through the exchange as ``client``, for ``purpose`` and the case ``issue``."""
 
-    name = "exchange"
-
     def __init__(
         self, client: ExchangeClient, *, purpose: str, issue: str = "", user_id: str = ""
     ) -> None:
         self.client = client
         self.purpose, self.issue, self.user_id = purpose, issue, user_id
+        self.description = f"exchange as {client.client} for {purpose} {issue}".strip()
 
     def _get(self, registry: str, code: str, iin: str, answer: Any) -> Any:
         result = self.client.get(
             local_service_identifier(registry, code), iin,
             purpose=self.purpose, issue=self.issue, user_id=self.user_id,
         )  # fmt: skip
+        if result.status == 404 and registry == "population":
+            raise PersonUnregistered(iin, f"{registry}/{code} has no record of {iin}")
         if result.status != 200:
             raise PersonUnknown(iin, f"{registry}/{code} answered {result.status} {result.error}")
         return TypeAdapter(answer).validate_json(result.body)
@@ -106,8 +111,15 @@ class ExchangeSource:
         return links
 
     def children(self, iin: str) -> list[schemas.PersonOut]:
-        return [self.person(link.relative_iin) for link in self._links(iin)
-                if link.relation == "child"]  # fmt: skip
+        children = []
+        for link in self._links(iin):
+            if link.relation != "child":
+                continue
+            try:
+                children.append(self.person(link.relative_iin))
+            except PersonUnregistered:  # as in the registries: a child is a registered one
+                continue
+        return children
 
     def incomes(self, iin: str) -> list[schemas.IncomeOut]:
         incomes: list[schemas.IncomeOut] = self._get(

@@ -155,6 +155,8 @@ PERIOD_UNITS = {
     "month": (0, 1), "months": (0, 1), "year": (0, 12), "years": (0, 12),
 }  # fmt: skip
 CURRENCY_WORDS = ("KZT", "₸")
+# Every number a rule writes fits the database's 64-bit integers, with room to add up.
+LARGEST = 10**15
 
 
 # --- tokens ---------------------------------------------------------------------------
@@ -348,6 +350,10 @@ class Parser:
     def number(self) -> Node:
         token = self.take()
         text = token.text.replace("_", "")
+        if Decimal(text) >= LARGEST:
+            raise RuleError(
+                "this number is too large for a rule", self.source, token.start, token.end
+            )
         unit = self.token
         if unit.text in CURRENCY_WORDS:
             self.take()

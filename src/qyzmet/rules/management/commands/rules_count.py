@@ -4,6 +4,8 @@ import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from qyzmet.core.inputs import day_argument
@@ -28,14 +30,22 @@ class Command(BaseCommand):
         try:
             eligible = eligible_population(rule, on=on)
             if options["sql"]:
-                self.stdout.write(str(eligible.query))
+                self.stdout.write(_runnable(eligible))
                 started = time.perf_counter()
             count = eligible.count()
         except RuleError as error:
-            raise rule_refused(error, text.label) from error
+            raise rule_refused(error, options["rule"]) from error
         seconds = time.perf_counter() - started
         total = PopulationRecord.objects.count()
         self.stdout.write(
             f"{text.label} on {on:%Y-%m-%d}: {count:,} of {total:,} people qualify "
             f"(SQL {seconds:.3f} s)"
         )
+
+
+def _runnable(query: QuerySet[PopulationRecord]) -> str:
+    """The query as SQL one can paste into psql (parameters quoted in place)."""
+    sql, params = query.query.sql_with_params()
+    if connection.vendor == "postgresql":
+        return str(connection.ops.compose_sql(sql, params))  # type: ignore[attr-defined]
+    return str(query.query)  # SQLite: Django's rendering, values unquoted

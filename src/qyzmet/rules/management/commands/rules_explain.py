@@ -61,7 +61,7 @@ class Command(BaseCommand):
         except PersonUnknown as error:
             raise CommandError(str(error)) from error
         except RuleError as error:
-            raise rule_refused(error, text.label) from error
+            raise rule_refused(error, options["rule"]) from error
         explanation = explain(outcome, dossier, rule.source, on=on, language=options["language"])
         self.stdout.write(f"{text.label}, IIN {options['iin']}, on {on:%Y-%m-%d}")
         for line in explanation.lines():
