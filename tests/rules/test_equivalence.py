@@ -4,12 +4,14 @@ The per-person evaluator (person.py) computes every formula as written; the set-
 (population.py) compiles the rule into one SQL query and rewrites parts of it for speed
 (age bounds as birth date ranges, ``count(...) >= 1`` as EXISTS). Hypothesis writes rules
 over the whole language (tests/rules/strategies.py) and populations whose dates sit on
-the edges (A); the shipped rules and random ones run on a generated population (B); and
+the edges (A); the shipped rules and random ones run on a generated population, where
+every refusal must also name the clauses that failed, in kk, ru or en (B); and
 each rewrite meets people on both sides of each of its edges (C).
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,6 +26,7 @@ import qyzmet.rules
 from qyzmet.registries.generator import population_generate
 from qyzmet.registries.models import GenerationRun, PopulationRecord
 from qyzmet.rules.checker import CheckedRule, rule_check
+from qyzmet.rules.explanations import explain
 from qyzmet.rules.person import Dossier, dossier_read, evaluate
 from qyzmet.rules.population import eligible_population
 from qyzmet.rules.sources import RegistrySource
@@ -101,6 +104,27 @@ def counted(selected: set[str], everyone: int) -> None:
 
 def reference_days(on: date) -> list[date]:
     return [on, on - timedelta(days=1), on + timedelta(days=1)]
+
+
+LANGUAGES = ("kk", "ru", "en")
+REFUSALS_EXPLAINED = 15  # per random rule on the generated population
+
+
+def assert_refusal_explained(rule: CheckedRule, dossier: Dossier, on: date, language: str) -> None:
+    """A refusal names at least one clause of the rule, where it stands, and says why."""
+    explanation = explain(evaluate(rule, dossier, on=on), dossier, rule.source, on=on,
+                          language=language)  # fmt: skip
+    assert not explanation.eligible
+    assert explanation.reasons, f"a refusal without a reason:\n{rule.source}\n{dossier}"
+    lines = rule.source.split("\n")
+    pending = list(explanation.reasons)
+    while pending:
+        reason = pending.pop()
+        pending += reason.alternatives
+        assert reason.text.strip()
+        # The clause is the text at its position, with line breaks folded.
+        written = "\n".join(lines[reason.line - 1 :])[reason.column - 1 :]
+        assert " ".join(written.split()).startswith(reason.clause), (reason, rule.source)
 
 
 class _RolledBack(Exception):
@@ -255,7 +279,13 @@ def test_shipped_and_random_rules_select_the_same_people_on_a_generated_populati
             full = dossiers[iin]
             lists = {name: full.collections[name] for name in rule.collections}
             assert dossier_read(registry, iin, rule) == Dossier(iin, full.facts, lists)
-        sizes = [len(assert_agree(rule, dossiers, day)) for day in days]
+        sizes = []
+        for day in days:
+            selected = assert_agree(rule, dossiers, day)
+            sizes.append(len(selected))
+            refused = [iin for iin in dossiers if iin not in selected][:REFUSALS_EXPLAINED]
+            for iin, language in zip(refused, itertools.cycle(LANGUAGES), strict=False):
+                assert_refusal_explained(rule, dossiers[iin], day, language)
         # Not vacuous: on some day the rule picks some people and leaves others.
         assert any(0 < size < everyone for size in sizes), (path.name, days, sizes)
 
@@ -265,11 +295,15 @@ def test_shipped_and_random_rules_select_the_same_people_on_a_generated_populati
         suppress_health_check=[HealthCheck.too_slow],
         print_blob=True,
     )
-    @given(source=rules(), on=st.sampled_from(days))
-    def random_rules_agree(source: str, on: date) -> None:
-        selected = assert_agree(checked(source), dossiers, on)
+    @given(source=rules(), on=st.sampled_from(days), language=st.sampled_from(LANGUAGES))
+    def random_rules_agree(source: str, on: date, language: str) -> None:
+        rule = checked(source)
+        selected = assert_agree(rule, dossiers, on)
         counted(selected, everyone)
         target(min(len(selected), everyone - len(selected)), label="people on each side")
+        refused = [iin for iin in dossiers if iin not in selected][:REFUSALS_EXPLAINED]
+        for iin in refused:
+            assert_refusal_explained(rule, dossiers[iin], on, language)
 
     random_rules_agree()
 
