@@ -1,7 +1,7 @@
 """How fast are the rule evaluators: set-based against hand-written SQL, and per person?
 
     .venv/bin/python bench/rules.py [--database qyzmet_bench_rules] [--persons N]
-        [--sample 2000] [--repeats 3] [--through-exchange] [--explain] [--profile]
+        [--sample 2000] [--batch 500] [--repeats 3] [--through-exchange] [--explain] [--profile]
 
 Works on a PostgreSQL database holding a generated population (``qyzmet registry
 generate``): by default ``qyzmet_bench_rules`` on the server that QYZMET_DATABASE_URL
@@ -23,8 +23,12 @@ emergency-payment-2020.rule), evaluated on the day the population was generated 
   compared. The two counts must be equal (--explain: EXPLAIN ANALYZE of both).
 - Per person: a random sample of --sample people (random record ids, not a sort of
   the whole table) is decided one by one with ``dossier_read`` + ``evaluate``, reading
-  the registries directly (``RegistrySource``; a second pass over the same people shows
-  the rate with their pages cached) and, with --through-exchange, through the exchange
+  the registries directly (``RegistrySource``) twice: one person at a time, as an
+  application is decided, and with the records of --batch people read together (each
+  list one query for the batch), as a programme re-decides the people on a list; each
+  person is still decided and explained on their own. A second pass over the same
+  people shows each rate with their pages cached. With --through-exchange, it also reads
+  through the exchange
   (``ExchangeSource`` on ``ExchangeClient.local``). The exchange needs a client system
   with grants: the bench sets up the trust CA, ``exchange_init``, a benefits-office
   client subsystem and its grants to population/person, employment/income-by-period and
@@ -103,14 +107,16 @@ def main() -> None:
     parser.add_argument("--on", type=date.fromisoformat, help="evaluation day (YYYY-MM-DD)")
     parser.add_argument("--sample", type=int, default=2000, help="people decided one by one")
     parser.add_argument("--repeats", type=int, default=3, help="timed runs of each query")
+    parser.add_argument("--batch", type=int, default=500,
+                        help="people whose records are read together (second pass)")  # fmt: skip
     parser.add_argument("--through-exchange", action="store_true",
                         help="also read the sample through the exchange (rolled back)")  # fmt: skip
     parser.add_argument("--explain", action="store_true", help="print EXPLAIN ANALYZE of both")
     parser.add_argument("--profile", action="store_true",
                         help="profile the per-person passes (CPU time), on stderr")  # fmt: skip
     args = parser.parse_args()
-    if args.repeats < 3 or args.sample < 1 or (args.persons is not None and args.persons < 1):
-        parser.error("--repeats must be at least 3, --sample and --persons at least 1")
+    if args.repeats < 3 or min(args.sample, args.batch) < 1 or (args.persons or 1) < 1:
+        parser.error("--repeats must be at least 3, --sample, --batch and --persons at least 1")
 
     server_url = os.environ.get("QYZMET_DATABASE_URL") or DEFAULT_URL
     if urlsplit(server_url).scheme not in {"postgres", "postgresql"}:
@@ -244,19 +250,30 @@ def _bench(args: argparse.Namespace) -> list[str]:
     iins = _sample(args.sample + WARM_PERSONS, args.seed)
     warm, iins = iins[:WARM_PERSONS], iins[WARM_PERSONS:]
     people = (warm, iins)
-    registries = _per_person(rule, on, people, _registry_source, again=True, profile=args.profile)
-    lines = [registries.line("registries")]
+    registries = _per_person(
+        rule, on, people, _registry_source, batch=1, again=True, profile=args.profile
+    )
+    batched = _per_person(
+        rule, on, people, _registry_source, batch=args.batch, again=True, profile=args.profile
+    )
+    lines = [
+        registries.line("registries, one person at a time"),
+        batched.line(f"registries, read {args.batch} people at a time"),
+    ]
     # After the passes, which it would otherwise warm up.
     in_set = set(
         eligible.filter(person__iin__in=iins).values_list("person__iin", flat=True).order_by()
     )
     failures += _disagreements("registries", registries.verdicts, in_set)
+    failures += _disagreements("registries in batches", batched.verdicts, in_set)
     if args.through_exchange:
         from django.db import transaction
 
         with transaction.atomic():
             source = _exchange_source()
-            exchange = _per_person(rule, on, people, source, again=False, profile=args.profile)
+            exchange = _per_person(
+                rule, on, people, source, batch=1, again=False, profile=args.profile
+            )
             transaction.set_rollback(True)
         lines.append(exchange.line("exchange, local client, rolled back"))
         failures += _disagreements("exchange", exchange.verdicts, in_set)
@@ -340,13 +357,13 @@ def _sample(size: int, seed: int) -> list[str]:
     return iins[:size]
 
 
-def _registry_source() -> Any:
+def _registry_source(iins: list[str]) -> Any:
     from qyzmet.rules.sources import RegistrySource
 
-    return RegistrySource()
+    return RegistrySource(iins)
 
 
-def _exchange_source() -> Callable[[], Any]:
+def _exchange_source() -> Callable[[list[str]], Any]:
     """Set up a client system granted what the rule reads; a source reading as it."""
     from django.conf import settings
 
@@ -371,7 +388,7 @@ def _exchange_source() -> Callable[[], Any]:
     ):
         service = local_service_identifier(registry, code)
         grant_give(client=client, service=service, purposes=[PURPOSE], actor="bench")
-    return lambda: ExchangeSource(
+    return lambda iins: ExchangeSource(
         ExchangeClient.local(client), purpose=PURPOSE, issue="BENCH-RULES-1"
     )
 
@@ -380,38 +397,44 @@ def _per_person(
     rule: Any,
     on: date,
     people: tuple[list[str], list[str]],
-    source: Callable[[], Any],
+    source: Callable[[list[str]], Any],
     *,
+    batch: int,
     again: bool,
     profile: bool,
 ) -> _Passes:
     """Decide the people of ``people[1]`` one by one (after ``people[0]``, to warm up),
-    a fresh source each; then again if ``again``; then once more, profiled, if ``profile``.
+    with a fresh source for every ``batch`` of them (a source made for a batch may read
+    it all at once); then again if ``again``; then once more, profiled, if ``profile``.
     """
     from qyzmet.rules.person import dossier_read, evaluate
 
     warm, iins = people
 
-    def decide(iin: str) -> bool:
-        return evaluate(rule, dossier_read(source(), iin, rule), on=on).eligible
+    def decide_all(people: list[str]) -> dict[str, bool]:
+        verdicts = {}
+        for start in range(0, len(people), batch):
+            chunk = people[start : start + batch]
+            read_from = source(chunk)
+            for iin in chunk:
+                dossier = dossier_read(read_from, iin, rule)
+                verdicts[iin] = evaluate(rule, dossier, on=on).eligible
+        return verdicts
 
-    for iin in warm:
-        decide(iin)
+    decide_all(warm)
     cpu = _Cpu()
     started = time.perf_counter()
-    verdicts = {iin: decide(iin) for iin in iins}
+    verdicts = decide_all(iins)
     first = time.perf_counter() - started
     used = cpu.used()
     second = None
     if again:
         started = time.perf_counter()
-        for iin in iins:
-            decide(iin)
+        decide_all(iins)
         second = time.perf_counter() - started
     if profile:
-        with _profiled(source().name):
-            for iin in iins:
-                decide(iin)
+        with _profiled(source(iins[:1]).description):
+            decide_all(iins)
     return _Passes(verdicts, first, second, *used)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -96,3 +97,24 @@ def test_a_read_the_exchange_refuses_stops_the_decision(
     through = ExchangeSource(office, purpose="loan-assessment")  # not granted for this
     with pytest.raises(PersonUnknown, match="PurposeNotGranted"):
         dossier_read(through, family.mother.iin, rule_check("alive"))
+
+
+def test_a_source_made_for_many_people_reads_each_list_once_and_answers_the_same(
+    family: Family, django_assert_num_queries: Any
+) -> None:
+    rule = rule_check(f"alive and {EVERY_LIST}")
+    everyone = [family.mother, family.father, family.baby, family.teenager, family.grandmother]
+    iins = [person.iin for person in everyone]
+    batch = RegistrySource(iins)
+    # The records, then one query a list (household incomes: the marriages, then incomes).
+    with django_assert_num_queries(1 + len(COLLECTIONS) + 1):
+        together = [dossier_read(batch, iin, rule) for iin in iins]
+    assert together == [dossier_read(RegistrySource(), iin, rule) for iin in iins]
+    assert len(together[1].collections["household_incomes"]) == 3  # his wife's salaries
+
+    outsider = factories.person(given_name="Erlan", birth_date=date(1979, 3, 3), sex="M")
+    assert dossier_read(batch, outsider.iin, rule) == dossier_read(
+        RegistrySource(), outsider.iin, rule
+    )
+    with pytest.raises(PersonUnknown):
+        dossier_read(batch, factories.next_iin(date(2001, 1, 1), "F"), rule)

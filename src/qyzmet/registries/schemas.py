@@ -200,33 +200,31 @@ def legal_entity_out(record: m.LegalEntityRecord) -> LegalEntityOut:
     )
 
 
+def employment_out(e: m.Employment) -> EmploymentOut:
+    return EmploymentOut(
+        employer_bin=e.employer.bin, position=e.position,
+        started_on=e.started_on, ended_on=e.ended_on,
+    )  # fmt: skip
+
+
 def employments_out(person: Person) -> list[EmploymentOut]:
-    return [
-        EmploymentOut(
-            employer_bin=e.employer.bin,
-            position=e.position,
-            started_on=e.started_on,
-            ended_on=e.ended_on,
-        )
-        for e in selectors.employments_of(person)
-    ]
+    return [employment_out(e) for e in selectors.employments_of(person)]
+
+
+def income_out(i: m.Income) -> IncomeOut:
+    return IncomeOut(payer_bin=i.payer.bin, period=i.period, amount=i.amount, currency=i.currency)
 
 
 def incomes_out(person: Person, *, since: date | None = None) -> list[IncomeOut]:
-    return [
-        IncomeOut(payer_bin=i.payer.bin, period=i.period, amount=i.amount, currency=i.currency)
-        for i in selectors.incomes_of(person, since=since)
-    ]
+    return [income_out(i) for i in selectors.incomes_of(person, since=since)]
+
+
+def benefit_out(b: m.BenefitAward) -> BenefitOut:
+    return BenefitOut(
+        kind=b.kind, monthly_amount=b.monthly_amount, currency=b.currency,
+        since=b.since, until=b.until,
+    )  # fmt: skip
 
 
 def benefits_out(person: Person) -> list[BenefitOut]:
-    return [
-        BenefitOut(
-            kind=b.kind,
-            monthly_amount=b.monthly_amount,
-            currency=b.currency,
-            since=b.since,
-            until=b.until,
-        )
-        for b in selectors.benefits_of(person)
-    ]
+    return [benefit_out(b) for b in selectors.benefits_of(person)]
