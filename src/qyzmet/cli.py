@@ -53,6 +53,8 @@ USAGE = """usage: qyzmet COMMAND [options]
                         count everyone who qualifies, in one SQL query
   rules replay DECISION [--language kk|ru|en]
                         evaluate a kept decision again and explain it
+  catalog check DIR | load [DIR] | list [--agency CODE]
+                        check and publish services and life situations written as YAML
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
@@ -70,6 +72,7 @@ GROUPS = {
         "seal", "verify", "export", "bundle-verify",
     },
     "rules": {"check", "publish", "list", "explain", "count", "replay"},
+    "catalog": {"check", "load", "list"},
 }  # fmt: skip
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 

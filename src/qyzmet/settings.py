@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "qyzmet.exchange",
     "qyzmet.documents",
     "qyzmet.rules",
+    "qyzmet.catalog",
     "qyzmet.api",
     "qyzmet.portal",
 ]

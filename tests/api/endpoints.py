@@ -187,7 +187,11 @@ D, DS = "documents:read", "documents:share"
 T, S = "trust:read", "signatures:submit"
 XT, XR, XW = "tracker:read", "consents:read", "consents:write"
 U, H, X = UNAUTHENTICATED, HIDDEN, REFUSED
-DOCUMENTS, TRUST = f"{API}/documents", f"{API}/trust"
+DOCUMENTS, TRUST, CATALOG = f"{API}/documents", f"{API}/trust", f"{API}/catalog"
+SAMPLE_SERVICES, SAMPLE_SITUATION = (
+    ["sample-certificate", "sample-registration"],
+    "sample-situation",
+)
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "GET", f"{API}/identity/me",
@@ -439,6 +443,31 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["id"] == str(s.consent_id) and body["status"] == "withdrawn",
         (U, OK, H, H, H, H), scope=XW,
         writes={"exchange.Consent": EDITED, "core.AuditEntry": 1},
+    ),
+    # The catalogue is public: the same for anyone, logged in or not.
+    Endpoint(
+        "GET", f"{CATALOG}/services",
+        lambda s: Call("GET", f"{CATALOG}/services"),
+        lambda body, s, caller: [service["code"] for service in body] == SAMPLE_SERVICES,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{CATALOG}/services/{{code}}",
+        lambda s: Call("GET", f"{CATALOG}/services/{SAMPLE_SERVICES[0]}"),
+        lambda body, s, caller: body["form"]["answers"]["additionalProperties"] is False,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{CATALOG}/life-situations",
+        lambda s: Call("GET", f"{CATALOG}/life-situations"),
+        lambda body, s, caller: [situation["code"] for situation in body] == [SAMPLE_SITUATION],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{CATALOG}/life-situations/{{code}}",
+        lambda s: Call("GET", f"{CATALOG}/life-situations/{SAMPLE_SITUATION}"),
+        lambda body, s, caller: len(body["steps"]) == 2,
+        (OK, OK, OK, OK, OK, OK), scope=None,
     ),
 )  # fmt: skip
 

@@ -15,6 +15,9 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from waitress.server import create_server
 
+from qyzmet.catalog.services import SHIPPED as SHIPPED_CATALOGUE
+from qyzmet.catalog.services import catalogue_publish
+from qyzmet.catalog.validation import catalogue_read
 from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
 from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
@@ -84,6 +87,7 @@ class Command(BaseCommand):
         demo_documents_ensure()
         demo_exchange_ensure()
         rules_publish_shipped(actor=DEMO_ACTOR)
+        catalogue_publish(catalogue=catalogue_read(SHIPPED_CATALOGUE), actor=DEMO_ACTOR)
         if no_serve:
             self._print_logins(None, logins)
             return
