@@ -255,3 +255,16 @@ def test_the_catalogue_admin_is_read_only_and_lists_cheaply(
     assert not model_admin.has_add_permission(page.wsgi_request)
     assert not model_admin.has_change_permission(page.wsgi_request, row)
     assert not model_admin.has_delete_permission(page.wsgi_request, row)
+
+
+def test_a_prefilled_value_must_fit_its_field(agencies: dict[str, Agency], tmp_path: Path) -> None:
+    catalogue = tmp_path / "catalogue"
+    shutil.copytree(SAMPLE, catalogue)
+    path = catalogue / "services" / "sample-certificate.yaml"
+    path.write_text(path.read_text().replace("path: surname_kk", "path: birth_date"))
+    with pytest.raises(CatalogueInvalid) as raised:
+        catalogue_read(catalogue)
+    assert [str(p) for p in raised.value.problems] == [
+        "catalogue/services/sample-certificate.yaml:23: prefill.0.path: population/person:"
+        " birth_date is a date; the field must be {type: string, format: date}"
+    ]

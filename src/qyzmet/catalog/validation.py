@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from types import UnionType
 from typing import Any, TypeVar, Union, get_args, get_origin
@@ -323,7 +324,7 @@ class _ServiceCheck:
                 self.where.problem(
                     (*path, "service"), f"{prefill.service} is asked by {service.key.upper()}"
                 )
-            problem = _path_problem(service, prefill.path)
+            problem = _path_problem(service, prefill.path, self.properties.get(prefill.field, {}))
             if problem:
                 self.where.problem((*path, "path"), problem)
 
@@ -372,9 +373,9 @@ class _ServiceCheck:
             self.where.problem(("result", field), f"there is no template {template}")
 
 
-def _path_problem(service: LocalService, path: str) -> str:
+def _path_problem(service: LocalService, path: str, prop: dict[str, Any]) -> str:
     """Why ``path`` (``registered_address.text``) does not lead to a value in the
-    service's answer, or ''."""
+    service's answer that fits the form property ``prop``, or ''."""
     name = f"{service.registry}/{service.code}"
     model: Any = service.answer
     walked: list[str] = []
@@ -393,4 +394,17 @@ def _path_problem(service: LocalService, path: str) -> str:
             model = next(arg for arg in get_args(model) if arg is not type(None))
     if get_origin(model) is list or getattr(model, "model_fields", None) is not None:
         return f"{name}: {path} is not one value: name one of its fields"
+    wanted = _PREFILLED_AS.get(model)
+    if prop and wanted is not None and {k: prop.get(k) for k in wanted} != wanted:
+        shown = ", ".join(f"{k}: {v}" for k, v in wanted.items())
+        return f"{name}: {path} is a {model.__name__}; the field must be {{{shown}}}"
     return ""
+
+
+# What a form field must be to take a value of this type from a registry's answer.
+_PREFILLED_AS: dict[Any, dict[str, str]] = {
+    str: {"type": "string"},
+    date: {"type": "string", "format": "date"},
+    int: {"type": "integer"},
+    bool: {"type": "boolean"},
+}
