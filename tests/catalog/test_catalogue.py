@@ -232,6 +232,11 @@ def test_the_api_gives_a_services_form_and_fee(agencies: dict[str, Agency], clie
     missing = client.get("/api/v1/catalog/services/no-such-service")
     assert missing.status_code == 404
     assert missing["Content-Type"] == "application/problem+json"
+    registration = client.get("/api/v1/catalog/services/sample-registration").json()
+    assert registration["workflow"][0]["register"] == "population-name"
+    situation = client.get("/api/v1/catalog/life-situations/sample-situation").json()
+    assert situation["shared_fields"] == ["surname"]
+    assert client.get("/api/v1/catalog/life-situations/no-such-one").status_code == 404
     assert client.get("/api/v1/catalog/services", {"agency": "Bad Code"}).status_code == 422
     assert client.get("/api/v1/catalog/services", {"agnecy": "justice"}).status_code == 422
 
@@ -268,3 +273,60 @@ def test_a_prefilled_value_must_fit_its_field(agencies: dict[str, Agency], tmp_p
         "catalogue/services/sample-certificate.yaml:23: prefill.0.path: population/person:"
         " birth_date is a date; the field must be {type: string, format: date}"
     ]
+
+
+_HEAD = (
+    "agency: justice\nname: {kk: a, ru: b, en: c}\nsummary: {kk: a, ru: b, en: c}\n"
+    "workflow:\n  - {code: a, title: {kk: a, ru: b, en: c}, by: officer}\n"
+)
+_FORM = "form:\n  schema: {type: object, properties: {%s}}\n  ui: {%s}\n"
+_LABEL = "{label: {kk: a, ru: b, en: c}}"
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (_HEAD + "deadline_working_days: 1\n" + _FORM % ("surname: true", ""),
+         "form.schema.properties.surname: a field's schema is a mapping"),
+        (_HEAD + "deadline_working_days: 2024-13-45\n", "'2024-13-45' cannot be read"),
+        ("x: " + "[" * 3000 + "]" * 3000 + "\n", "values are nested too deeply"),
+        ("x: " + "9" * 5000 + "\n", "cannot be read"),
+        ("x: 123456789012345678901\n", "this number is too large"),
+        (_HEAD + "deadline_working_days: 1\n"
+         + _FORM % ("x: {type: string, default: !!binary /w==}", f"x: {_LABEL}"),
+         "a bytes is not a value a definition holds"),
+        (_HEAD + "deadline_working_days: 1\n"
+         + _FORM % ("x: {type: integer, maximum: .inf}", f"x: {_LABEL}"),
+         "numbers are finite"),
+        (_HEAD + 'deadline_working_days: 1\nhelp: {kk: "a\\0", ru: b, en: c}\n',
+         "texts cannot hold the NUL character"),
+        (_HEAD + "deadline_working_days: 1\nfee: false\n" + _FORM % ("", ""),
+         "fee: write the fee in tenge"),
+        (_HEAD + "deadline_working_days: 1\nnotes:\n" + _FORM % ("", ""),
+         "notes: this field is not part of a definition"),
+    ],
+    ids=["bool-schema", "bad-date", "deep", "huge-number", "large-number", "binary", "infinity",
+         "nul", "fee-false", "empty-unknown-field"],
+)  # fmt: skip
+def test_odd_input_is_a_problem_with_a_place_never_a_crash(
+    agencies: dict[str, Agency], tmp_path: Path, text: str, message: str
+) -> None:
+    (tmp_path / "services").mkdir()
+    (tmp_path / "services" / "odd.yaml").write_text("code: odd\n" + text)
+    with pytest.raises(CatalogueInvalid) as raised:
+        catalogue_read(tmp_path)
+    assert any(message in str(problem) for problem in raised.value.problems), [
+        str(problem) for problem in raised.value.problems
+    ]
+
+
+def test_yes_no_choices_take_their_words(agencies: dict[str, Agency], tmp_path: Path) -> None:
+    (tmp_path / "services").mkdir()
+    words = "{kk: a, ru: b, en: c}"
+    options = f"{{true: {words}, false: {words}}}"
+    (tmp_path / "services" / "choice.yaml").write_text(
+        "code: choice\n" + _HEAD + "deadline_working_days: 1\n"
+        + _FORM % ("x: {type: boolean, enum: [true, false]}",
+                   f"x: {{label: {words}, widget: radio, options: {options}}}")
+    )  # fmt: skip
+    assert list(catalogue_read(tmp_path).services) == ["choice"]

@@ -23,6 +23,7 @@ from pydantic import (
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=60)]
 FieldName = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)]
+MAX_STEPS = 30  # a workflow or a life situation longer than this is two of them
 JSON_SCHEMA = "https://json-schema.org/draft/2020-12/schema"  # an identifier; nothing is fetched
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 
@@ -138,9 +139,9 @@ class ServiceDefinition(Strict):
     eligibility: Code | None = None  # a published rule's code
     form: Form
     prefill: list[Prefill] = []
-    workflow: list[Step] = Field(min_length=1)
+    workflow: list[Step] = Field(min_length=1, max_length=MAX_STEPS)
     deadline_working_days: int = Field(ge=0, le=180)
-    fee: int = 0  # in tiyn; written as "1 380 KZT" or "1380.00 ₸"
+    fee: int = Field(0, ge=0, le=10**12)  # in tiyn; written as "1 380 KZT" or "1380.00 ₸"
     result: Result | None = None
 
     @field_validator("fee", mode="before")
@@ -151,7 +152,7 @@ class ServiceDefinition(Strict):
             if match is None:
                 raise ValueError("write the fee in tenge with its currency: 1380 KZT")
             return int(Decimal(match["amount"].replace("_", "").replace(" ", "")) * 100)
-        if value == 0:
+        if type(value) is int and value == 0:
             return 0
         raise ValueError("write the fee in tenge with its currency: 1380 KZT, or 0")
 
@@ -176,6 +177,6 @@ class LifeSituationDefinition(Strict):
     name: Texts
     summary: Texts
     help: Texts | None = None
-    steps: list[SituationStep] = Field(min_length=2)
+    steps: list[SituationStep] = Field(min_length=2, max_length=MAX_STEPS)
     # Form fields asked once and reused in every step whose service has them.
     shared_fields: list[FieldName] = []

@@ -7,6 +7,7 @@ as ``FILE:LINE: FIELD: what is wrong``, and nothing is published while any remai
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -150,7 +151,8 @@ class _Reader:
                         else f"no service {step.service!r}",
                     )
                     continue
-                forms[step.service] = known.form.schema_.get("properties", {})
+                properties = known.form.schema_.get("properties")
+                forms[step.service] = properties if isinstance(properties, dict) else {}
                 if codes.count(step.service) > 1:
                     where.problem(("steps", index, "service"), "a service is one step only")
                 for after_index, after in enumerate(step.after):
@@ -193,7 +195,8 @@ class _Where:
 def _pydantic_message(detail: Any) -> str:
     message = str(detail["msg"])
     if detail["type"] == "extra_forbidden":
-        if detail.get("input", "") is None:  # {ru: Фамилия, имя}: the comma made a key
+        # {ru: Фамилия, имя}: a comma in a text made a key with no value.
+        if detail.get("input", "") is None and _in_texts(detail["loc"]):
             return 'a text with a comma inside {...} must be quoted: {ru: "Фамилия, имя"}'
         return "this field is not part of a definition (check its spelling)"
     if detail["type"] == "missing":
@@ -201,6 +204,19 @@ def _pydantic_message(detail: Any) -> str:
     if detail["type"] == "string_pattern_mismatch":
         return "write a code in small Latin letters, digits and dashes: birth-benefit"
     return message.removeprefix("Value error, ")
+
+
+TEXT_FIELDS = ("name", "summary", "help", "label", "title", "statement")
+
+
+def _in_texts(location: tuple[Any, ...]) -> bool:
+    parent, grandparent = (location[-2:-1] or ("",))[0], (location[-3:-2] or ("",))[0]
+    return parent in TEXT_FIELDS or grandparent == "options"
+
+
+def _key_text(value: Any) -> str:
+    """An enum value as YAML writes it as an options key (true, not True)."""
+    return json.dumps(value) if isinstance(value, bool) or value is None else str(value)
 
 
 def _has_cycle(after: dict[str, list[str]]) -> bool:
@@ -235,6 +251,7 @@ class _ServiceCheck:
         self.definition, self.where = definition, where
         self.agencies, self.rule_versions = agencies, rule_versions
         self.properties: dict[str, Any] = {}
+        self.form_read = False  # the form's properties could be read (to check prefill)
 
     def run(self) -> None:
         d = self.definition
@@ -274,9 +291,14 @@ class _ServiceCheck:
         if schema.get("type") != "object" or not isinstance(schema.get("properties"), dict):
             self.where.problem(("form", "schema"), "a form is an object with properties")
             return
-        self.properties = schema["properties"]
-        for name, prop in self.properties.items():
+        self.properties = dict(schema["properties"])
+        self.form_read = True
+        for name, prop in schema["properties"].items():
             path = ("form", "schema", "properties", name)
+            if not isinstance(prop, dict):
+                self.where.problem(path, "a field's schema is a mapping: {type: string}")
+                self.properties[name] = {}
+                continue
             if prop.get("type") not in FIELD_TYPES:
                 self.where.problem(
                     path, f"a field is one of {', '.join(FIELD_TYPES)} (forms are flat)"
@@ -292,7 +314,7 @@ class _ServiceCheck:
             choices = prop.get("enum")
             if hints.widget in CHOICE_WIDGETS and not choices:
                 self.where.problem(path, f"a {hints.widget} needs an enum of values in the schema")
-            if choices and set(hints.options or {}) != {str(c) for c in choices}:
+            if choices and set(hints.options or {}) != {_key_text(c) for c in choices}:
                 self.where.problem(
                     (*path, "options"), "give words in kk, ru and en for each value of the enum"
                 )
@@ -307,7 +329,7 @@ class _ServiceCheck:
         key = "iin" if self.definition.applicant == "person" else "bin"
         for index, prefill in enumerate(self.definition.prefill):
             path = ("prefill", index)
-            if prefill.field not in self.properties:
+            if self.form_read and prefill.field not in self.properties:
                 self.where.problem((*path, "field"), f"{prefill.field!r} is not a form field")
             if prefill.field in filled:
                 self.where.problem((*path, "field"), f"{prefill.field!r} is filled twice")

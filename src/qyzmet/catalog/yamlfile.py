@@ -10,7 +10,9 @@ resolve by keeping the last.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import yaml
@@ -56,6 +58,8 @@ def yaml_read(text: str) -> Document:
         raise YamlError(problem, mark.line + 1 if mark else None) from None
     except yaml.YAMLError as error:
         raise YamlError(f"not valid YAML: {error}") from None
+    except RecursionError:
+        raise YamlError("values are nested too deeply") from None
     if node is None:
         raise YamlError("the file is empty", 1)
     return Document(*_Reader().read(node))
@@ -90,9 +94,25 @@ class _Reader:
         if isinstance(node, yaml.SequenceNode):
             return [self.plain(item, (*path, index)) for index, item in enumerate(node.value)]
         try:
-            return self.scalars.construct_object(node, deep=True)
+            value = self.scalars.construct_object(node, deep=True)
         except yaml.constructor.ConstructorError as error:
             raise YamlError(error.problem or "this value cannot be read", _line(node)) from None
+        except (ValueError, OverflowError):  # 2024-13-45, or a number of 5,000 digits
+            raise YamlError(f"{node.value[:40]!r} cannot be read", _line(node)) from None
+        return _plain_scalar(value, node)
+
+
+def _plain_scalar(value: Any, node: yaml.Node) -> Any:
+    """Only what JSON can hold (and dates, which the definitions turn into text)."""
+    if isinstance(value, float) and not math.isfinite(value):
+        raise YamlError("numbers are finite (no .inf or .nan)", _line(node))
+    if isinstance(value, int) and abs(value) >= 10**18:
+        raise YamlError("this number is too large", _line(node))
+    if isinstance(value, str) and "\x00" in value:
+        raise YamlError("texts cannot hold the NUL character", _line(node))
+    if value is None or isinstance(value, str | int | float | bool | date):
+        return value
+    raise YamlError(f"a {type(value).__name__} is not a value a definition holds", _line(node))
 
 
 def _line(node: yaml.Node) -> int:
