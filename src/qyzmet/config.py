@@ -44,6 +44,8 @@ class Config:
     # header they pass it in (URL-encoded PEM, as nginx's $ssl_client_escaped_cert).
     tls_proxies: tuple[str, ...]
     tls_client_header: str
+    # The working-day calendar deadlines count in (YAML); empty: Kazakhstan's.
+    holiday_calendar: str
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -75,6 +77,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
             if address.strip()
         ),
         tls_client_header=env.get("QYZMET_TLS_CLIENT_HEADER", "X-Client-Certificate"),
+        holiday_calendar=env.get("QYZMET_HOLIDAY_CALENDAR", ""),
     )
 
 
