@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -17,8 +18,15 @@ def catalogue_checked(directory: Path, say: Callable[[str], object]) -> Catalogu
     if not directory.is_dir():
         raise CommandError(f"{directory} is not a directory")
     agency_ensure_defaults()
-    try:
+    with problems_said(say):
         return catalogue_read(directory)
+
+
+@contextmanager
+def problems_said(say: Callable[[str], object]) -> Iterator[None]:
+    """Turns :class:`CatalogueInvalid` into its problems, one a line, and a CommandError."""
+    try:
+        yield
     except CatalogueInvalid as invalid:
         for problem in invalid.problems:
             say(str(problem))

@@ -11,9 +11,11 @@ from typing import Any
 from django.db import transaction
 
 from qyzmet.catalog.models import LifeSituation, LifeSituationVersion, Service, ServiceVersion
-from qyzmet.catalog.validation import Catalogue
+from qyzmet.catalog.validation import Catalogue, catalogue_read
 from qyzmet.core.audit import audit_record
 from qyzmet.identity.models import Agency
+from qyzmet.identity.services import agency_ensure_defaults
+from qyzmet.rules.services import rules_publish_shipped
 
 SHIPPED = Path(__file__).resolve().parent / "defs"
 
@@ -61,6 +63,15 @@ def catalogue_publish(*, catalogue: Catalogue, actor: str) -> list[Published]:
             )
         )  # fmt: skip
     return published
+
+
+def catalogue_publish_shipped(*, actor: str) -> list[Published]:
+    """Publish the catalogue qyzmet ships (``catalog/defs``) and the rules it uses
+    (``rules/defs``); what is already published unchanged stays as it is."""
+    with transaction.atomic():
+        agency_ensure_defaults()  # the agencies the shipped services belong to
+        rules_publish_shipped(actor=actor)
+        return catalogue_publish(catalogue=catalogue_read(SHIPPED), actor=actor)
 
 
 def _version_publish(

@@ -5,9 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from qyzmet.catalog.commandline import catalogue_checked
-from qyzmet.catalog.services import SHIPPED, catalogue_publish
-from qyzmet.rules.services import rules_publish_shipped
+from qyzmet.catalog.commandline import catalogue_checked, problems_said
+from qyzmet.catalog.services import catalogue_publish, catalogue_publish_shipped
 
 
 class Command(BaseCommand):
@@ -22,12 +21,13 @@ class Command(BaseCommand):
         parser.add_argument("--actor", default="cli", help="who publishes (for the audit)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        directory = options["directory"]
+        directory, actor = options["directory"], options["actor"]
         if directory is None:
-            directory = SHIPPED
-            rules_publish_shipped(actor=options["actor"])
-        catalogue = catalogue_checked(directory, self.stderr.write)
-        published = catalogue_publish(catalogue=catalogue, actor=options["actor"])
+            with problems_said(self.stderr.write):
+                published = catalogue_publish_shipped(actor=actor)
+        else:
+            catalogue = catalogue_checked(directory, self.stderr.write)
+            published = catalogue_publish(catalogue=catalogue, actor=actor)
         for item in published:
             state = "published" if item.new else "unchanged"
             self.stdout.write(f"{item.kind} {item.code} v{item.number}: {state}")

@@ -15,9 +15,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from waitress.server import create_server
 
-from qyzmet.catalog.services import SHIPPED as SHIPPED_CATALOGUE
-from qyzmet.catalog.services import catalogue_publish
-from qyzmet.catalog.validation import catalogue_read
+from qyzmet.catalog.services import catalogue_publish_shipped
 from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
 from qyzmet.core.worker import start_sealer, task_worker
 from qyzmet.documents.samples import samples_issue
@@ -38,7 +36,6 @@ from qyzmet.identity.services import (
     staff_account_create,
 )
 from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
-from qyzmet.rules.services import rules_publish_shipped
 from qyzmet.trust.authority import trust_init
 from qyzmet.wsgi import application
 
@@ -86,8 +83,7 @@ class Command(BaseCommand):
         exchange_init(actor=DEMO_ACTOR)
         demo_documents_ensure()
         demo_exchange_ensure()
-        rules_publish_shipped(actor=DEMO_ACTOR)
-        catalogue_publish(catalogue=catalogue_read(SHIPPED_CATALOGUE), actor=DEMO_ACTOR)
+        catalogue_publish_shipped(actor=DEMO_ACTOR)
         if no_serve:
             self._print_logins(None, logins)
             return
