@@ -22,14 +22,10 @@ def services_current(*, agency: str | None = None) -> QuerySet[ServiceVersion]:
     return versions
 
 
-def service_version_get(code: str, number: int | None = None) -> ServiceVersion:
-    """A published version of the service ``code``: ``number``, or the current one."""
+def service_version_get(code: str) -> ServiceVersion:
+    """The current version of the service ``code``."""
     versions = ServiceVersion.objects.select_related("service__agency", "rule_version__rule")
-    found = (
-        versions.filter(service__code=code, number=number).first()
-        if number is not None
-        else versions.filter(service__code=code, service__current=F("id")).first()
-    )
+    found = versions.filter(service__code=code, service__current=F("id")).first()
     if found is None:
         raise NotInCatalogue(f"no service {code!r} is published")
     return found

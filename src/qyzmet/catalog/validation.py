@@ -113,8 +113,8 @@ class _Reader:
                     where.problem(detail["loc"], _pydantic_message(detail))
                 continue
             code = str(getattr(definition, "code", ""))
-            if code != path.stem.removesuffix(".yaml"):
-                where.problem(("code",), f"the file of {code!r} is named {code}{path.suffix}")
+            if code != path.stem:
+                where.problem(("code",), f"the file of {code!r} must be named {code}{path.suffix}")
                 continue
             self.files[code] = name
             self.unreadable.discard(code)
