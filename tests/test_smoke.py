@@ -42,6 +42,17 @@ def test_demo_prepares_a_working_platform(capsys: pytest.CaptureFixture[str]) ->
     me = client.get("/api/v1/identity/me").json()
     assert me["iin"] == citizen.username
 
+    # The shipped catalogue is published: services of six agencies, life situations.
+    services = client.get("/api/v1/catalog/services").json()
+    assert len(services) >= 20
+    assert len({service["agency"]["code"] for service in services}) >= 6
+    birth = client.get("/api/v1/catalog/life-situations/birth-of-a-child").json()
+    assert [step["service"] for step in birth["steps"]] == [
+        "birth-registration",
+        "birth-benefit",
+        "kindergarten-queue",
+    ]
+
     # The wallet holds signed sample documents, and each verifies.
     documents = list(Document.objects.filter(owner=citizen.person))
     assert sorted(d.format for d in documents) == ["json", "pdf", "xml"]
