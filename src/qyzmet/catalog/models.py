@@ -85,14 +85,10 @@ class LifeSituation(models.Model):
         return self.code
 
 
-class LifeSituationVersion(models.Model):
+class LifeSituationVersion(PublishedVersion):
+    """One published definition of a life situation; published versions never change."""
+
     situation = models.ForeignKey(LifeSituation, on_delete=models.PROTECT, related_name="versions")
-    number = models.PositiveIntegerField()
-    definition = models.JSONField()
-    digest = models.CharField(max_length=64, help_text="SHA-256 of the definition")
-    source_file = models.CharField(max_length=300)
-    published_at = models.DateTimeField(auto_now_add=True)
-    published_by = models.CharField(max_length=150)
 
     class Meta:
         verbose_name = _("life situation version")
