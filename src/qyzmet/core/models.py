@@ -43,3 +43,45 @@ class AuditSeal(models.Model):
 
     def __str__(self) -> str:
         return f"seal {self.number}: entries {self.after_entry_id + 1}..{self.last_entry_id}"
+
+
+class IdempotentRequest(models.Model):
+    """The stored answer to an API request sent with an Idempotency-Key.
+
+    Inserted first in the transaction that runs the request, so it is stored exactly when the
+    request's own effects are (see ``core/idempotency.py``).
+    """
+
+    scope = models.CharField(max_length=64)  # sha256 of the credential
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=10)
+    path = models.TextField()
+    request_digest = models.CharField(max_length=64)
+    status = models.PositiveSmallIntegerField(default=0)
+    response_headers = models.JSONField(default=dict)
+    response_body = models.BinaryField(default=b"")
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="core_idempotent_scope_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
+
+class AdmissionWindow(models.Model):
+    """How many unsafe API requests one credential sent in one minute, for all web processes."""
+
+    scope = models.CharField(max_length=64)  # sha256 of the credential
+    minute = models.BigIntegerField(db_index=True)  # minutes since the Unix epoch
+    requests = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "minute"], name="core_admission_scope_minute")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope[:8]}… minute {self.minute}: {self.requests}"
