@@ -5,8 +5,10 @@ Settings are built from these values; nothing else in the code reads ``os.enviro
 
 from __future__ import annotations
 
+import math
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,17 @@ class Config:
     tls_client_header: str
     # The working-day calendar deadlines count in (YAML); empty: Kazakhstan's.
     holiday_calendar: str
+    # Dotted paths to the SMS gateway and the payment provider adapters; empty: the simulators.
+    sms_gateway: str
+    payment_provider: str
+    # An SMTP server for e-mail ("host:port"); empty: e-mails are written under
+    # QYZMET_HOME/outbox/email/ instead of being sent.
+    smtp_server: str
+    # Admission control of unsafe API requests (docs/operations.md); 0 turns a limit off.
+    admission_in_flight: int
+    admission_rate: float
+    admission_user_per_minute: int
+    admission_backlog: int
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -78,7 +91,26 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         ),
         tls_client_header=env.get("QYZMET_TLS_CLIENT_HEADER", "X-Client-Certificate"),
         holiday_calendar=env.get("QYZMET_HOLIDAY_CALENDAR", ""),
+        sms_gateway=env.get("QYZMET_SMS_GATEWAY", ""),
+        payment_provider=env.get("QYZMET_PAYMENT_PROVIDER", ""),
+        smtp_server=env.get("QYZMET_SMTP_SERVER", ""),
+        admission_in_flight=int(_number(env, "QYZMET_ADMISSION_IN_FLIGHT", "8")),
+        admission_rate=_number(env, "QYZMET_ADMISSION_RATE", "0"),
+        admission_user_per_minute=int(_number(env, "QYZMET_ADMISSION_USER_PER_MINUTE", "60")),
+        admission_backlog=int(_number(env, "QYZMET_ADMISSION_BACKLOG", "50000")),
     )
+
+
+def _number(env: Mapping[str, str], name: str, default: str) -> float:
+    """A non-negative number; whole where the caller takes ``int`` of it."""
+    value = env.get(name, default)
+    try:
+        number = float(value)
+    except ValueError:
+        number = -1.0
+    if not number >= 0 or number == math.inf:
+        raise ConfigError(f"{name} must be a number, 0 or more, got {value!r}")
+    return number
 
 
 def _flag(value: str) -> bool:

@@ -21,6 +21,14 @@ QYZMET_TSA_URL = CONFIG.tsa_url
 QYZMET_TSA_POLICY_OID = CONFIG.tsa_policy_oid
 QYZMET_BLOB_STORE = CONFIG.blob_store
 QYZMET_DELIVERY_ADAPTER = CONFIG.delivery_adapter
+QYZMET_SMS_GATEWAY = CONFIG.sms_gateway
+QYZMET_PAYMENT_PROVIDER = CONFIG.payment_provider
+if CONFIG.smtp_server:
+    EMAIL_HOST, _colon, _port = CONFIG.smtp_server.partition(":")
+    EMAIL_PORT = int(_port or 25)
+else:  # offline: each e-mail is a file under QYZMET_HOME/outbox/email/
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = CONFIG.home / "outbox" / "email"
 QYZMET_EXCHANGE_INSTANCE = CONFIG.exchange_instance
 QYZMET_HOLIDAY_CALENDAR = CONFIG.holiday_calendar
 QYZMET_EXCHANGE_MEDIATOR = CONFIG.exchange_mediator
@@ -48,6 +56,9 @@ INSTALLED_APPS = [
     "qyzmet.documents",
     "qyzmet.rules",
     "qyzmet.catalog",
+    "qyzmet.messaging",
+    "qyzmet.cases",
+    "qyzmet.payments",
     "qyzmet.api",
     "qyzmet.portal",
 ]
@@ -58,11 +69,13 @@ MIDDLEWARE = [
     "qyzmet.core.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    "qyzmet.core.admission.AdmissionMiddleware",  # after the language, before everything else
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "qyzmet.core.idempotency.IdempotencyMiddleware",  # last: its transaction wraps the view
 ]
 
 ROOT_URLCONF = "qyzmet.urls"
@@ -130,13 +143,31 @@ STATIC_URL = "/static/"
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 
+# A task running longer than this (seconds) is taken to be abandoned by a worker on another
+# host and is queued again (tasks are idempotent); on the same host a dead worker's tasks
+# are queued again at once.
+QYZMET_TASK_TIMEOUT = 600
+
 # How often the worker seals new audit entries, in seconds.
 AUDIT_SEAL_INTERVAL = 10
-# Sealers of the tamper-evident logs, run by the worker (lower apps cannot import higher ones).
-QYZMET_SEALERS = [
+# What the worker runs every AUDIT_SEAL_INTERVAL seconds, each a function that does one
+# batch and returns None when nothing is left (named here: lower apps cannot import higher).
+QYZMET_PERIODIC_JOBS = [
+    "qyzmet.core.worker.tasks_requeue_abandoned",
     "qyzmet.core.audit.audit_seal_pending",
     "qyzmet.exchange.evidence.exchange_seal_pending",
+    "qyzmet.core.idempotency.idempotency_prune",
+    "qyzmet.core.admission.admission_prune",
+    "qyzmet.cases.services.cases_escalate_periodically",
+    "qyzmet.messaging.services.notifications_resend_stuck_periodically",
 ]
+
+# Surge-proof intake (docs/operations.md): limits on unsafe /api/v1 requests; 0 turns one off.
+QYZMET_ADMISSION_IN_FLIGHT = CONFIG.admission_in_flight  # per web process
+QYZMET_ADMISSION_RATE = CONFIG.admission_rate  # requests per second per web process
+QYZMET_ADMISSION_USER_PER_MINUTE = CONFIG.admission_user_per_minute  # per credential
+QYZMET_ADMISSION_BACKLOG = CONFIG.admission_backlog  # ready tasks before intake is refused
+QYZMET_ADMISSION_INTAKE_PATHS = [r"^/api/v1/cases(/[^/]+/submit)?$"]
 
 TASKS = {
     "default": {

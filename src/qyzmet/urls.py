@@ -13,6 +13,7 @@ urlpatterns = [
     path("trust/", include("qyzmet.trust.urls")),
     path("", include("qyzmet.exchange.urls")),
     path("", include("qyzmet.documents.urls")),
+    path("", include("qyzmet.payments.urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

@@ -12,15 +12,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 
+from qyzmet.cases.models import Case
+from qyzmet.cases.services import submission_digest
 from qyzmet.documents.models import ShareLink
 from qyzmet.exchange.models import Consent
 from qyzmet.identity.models import AccessToken, Account
+from qyzmet.messaging.api import gateway_secret
 from qyzmet.trust.models import Certificate, Signature, SigningRequest
 from tests.api.snapshots import EDITED, Changes
 from tests.api.world import Holdings
@@ -94,6 +98,9 @@ CREATED = Outcome(201, sees=True)
 UNAUTHENTICATED = Outcome(401)
 HIDDEN = Outcome(404)  # never 403: whether it exists must not leak
 REFUSED = Outcome(422)  # well-formed, but not the caller's to do (e.g. someone else's key)
+ACCEPTED = Outcome(202, sees=True)  # taken for processing by the workers
+CONFLICT = Outcome(409)  # the caller's, but not possible in its present state
+FORBIDDEN = Outcome(403)  # the caller's agency's, but a step for another role
 
 
 @dataclass(frozen=True)
@@ -107,6 +114,9 @@ class Endpoint:
     unscoped: Outcome = HIDDEN  # what a token without that scope gets
     session_only: bool = False
     writes: Changes = field(default_factory=dict)  # what a 2xx answer changes
+    # Headers of the one caller that is no persona (the SMS operator's gateway secret):
+    # sent only where a successful answer is wanted (test_openapi).
+    credentials: Callable[[], dict[str, str]] = dict
 
     @property
     def key(self) -> str:
@@ -168,6 +178,21 @@ def _consent_of_caller(body: Any, subject: Holdings, caller: Account | None) -> 
     )
 
 
+def _case_of_caller(body: Any, subject: Holdings, caller: Account | None) -> bool:
+    case = Case.objects.get(public_id=body["id"])
+    return caller is not None and case.account_id == caller.pk and body["prefilled"] != []
+
+
+def _draft_signature(subject: Holdings) -> UUID:
+    """The subject's signature over their draft application as it stands."""
+    draft = Case.objects.get(public_id=subject.draft_case_id)
+    return Signature.objects.get(content_sha256=submission_digest(draft)).public_id
+
+
+def _gateway_secret() -> dict[str, str]:
+    return {"X-Gateway-Secret": gateway_secret()}
+
+
 def _consent_give(subject: Holdings) -> Call:
     last_day = timezone.localdate() + timedelta(days=30)
     return json_call(
@@ -186,7 +211,11 @@ R = "registries:read"
 D, DS = "documents:read", "documents:share"
 T, S = "trust:read", "signatures:submit"
 XT, XR, XW = "tracker:read", "consents:read", "consents:write"
+P, PAYMENTS = "payments:read", f"{API}/payments"
 U, H, X = UNAUTHENTICATED, HIDDEN, REFUSED
+MESSAGING = f"{API}/messaging"
+CASES = f"{API}/cases"
+CR, CW, CD = "cases:read", "cases:write", "cases:decide"
 DOCUMENTS, TRUST, CATALOG = f"{API}/documents", f"{API}/trust", f"{API}/catalog"
 SAMPLE_SERVICES, SAMPLE_SITUATION = (
     ["sample-certificate", "sample-registration"],
@@ -443,6 +472,169 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["id"] == str(s.consent_id) and body["status"] == "withdrawn",
         (U, OK, H, H, H, H), scope=XW,
         writes={"exchange.Consent": EDITED, "core.AuditEntry": 1},
+    ),
+    # State fees are their payer's alone, as documents are.
+    Endpoint(
+        "GET", f"{PAYMENTS}/fees",
+        lambda s: Call("GET", f"{PAYMENTS}/fees"),
+        lambda body, s, caller: str(s.fee_id) in [fee["id"] for fee in body],
+        (U, OK, EMPTY, EMPTY, EMPTY, EMPTY), scope=P, unscoped=EMPTY,
+    ),
+    Endpoint(
+        "GET", f"{PAYMENTS}/fees/{{id}}",
+        lambda s: Call("GET", f"{PAYMENTS}/fees/{s.fee_id}"),
+        lambda body, s, caller: body["id"] == str(s.fee_id),
+        (U, OK, H, H, H, H), scope=P,
+    ),
+    # The SMS operator's gateway calls these with its shared secret; no person may.
+    Endpoint(
+        "POST", f"{MESSAGING}/sms/receipts",
+        lambda s: json_call(
+            "POST", f"{MESSAGING}/sms/receipts",
+            {"provider_id": "sim-nobody", "status": "delivered", "at": "2026-03-02T10:00:00Z"},
+        ),
+        lambda body, s, caller: False,
+        (U, U, U, U, U, U), scope=None, credentials=_gateway_secret,
+    ),
+    Endpoint(
+        "POST", f"{MESSAGING}/sms/inbound",
+        lambda s: json_call(
+            "POST", f"{MESSAGING}/sms/inbound",
+            {"provider_id": f"in-{s.iin}", "sender": s.account.phone, "text": "HELLO",
+             "at": "2026-03-02T10:00:00Z"},
+        ),
+        lambda body, s, caller: False,
+        (U, U, U, U, U, U), scope=None, credentials=_gateway_secret,
+    ),
+    # Applications: a citizen's own; an officer sees their agency's (never drafts) and acts
+    # on its queue; the subject's queued application waits for internal affairs (agency X).
+    Endpoint(
+        "GET", CASES,
+        lambda s: Call("GET", CASES),
+        lambda body, s, caller: str(s.queued_case_id) in [c["id"] for c in body],
+        (U, OK, EMPTY, H, H, H), scope=CR,
+    ),
+    Endpoint(
+        "POST", CASES,
+        lambda s: json_call("POST", CASES, {"service": "sample-certificate"}),
+        _case_of_caller,
+        (U, CREATED, CREATED, H, H, H), scope=CW,
+        writes={"cases.Case": 1, "cases.CaseEvent": 2, "core.AuditEntry": 2,
+                "exchange.ExchangeRecord": 1},
+    ),
+    Endpoint(
+        "GET", f"{CASES}/queue",
+        lambda s: Call("GET", f"{CASES}/queue"),
+        lambda body, s, caller: str(s.queued_case_id) in [c["id"] for c in body],
+        (U, H, H, OK, EMPTY, H), scope=CR,
+    ),
+    Endpoint(
+        "GET", f"{CASES}/situations",
+        lambda s: Call("GET", f"{CASES}/situations"),
+        lambda body, s, caller: str(s.situation_id) in [x["id"] for x in body],
+        (U, OK, EMPTY, H, H, H), scope=CR,
+    ),
+    Endpoint(
+        "POST", f"{CASES}/situations",
+        lambda s: json_call("POST", f"{CASES}/situations", {"situation": SAMPLE_SITUATION}),
+        lambda body, s, caller: len(body["cases"]) == 2 and body["cases"][1]["locked"],
+        (U, CREATED, CREATED, H, H, H), scope=CW,
+        writes={"cases.SituationCase": 1, "cases.Case": 2, "cases.CaseEvent": 2,
+                "core.AuditEntry": 3},
+    ),
+    Endpoint(
+        "GET", f"{CASES}/situations/{{id}}",
+        lambda s: Call("GET", f"{CASES}/situations/{s.situation_id}"),
+        lambda body, s, caller: body["id"] == str(s.situation_id),
+        (U, OK, H, H, H, H), scope=CR,
+    ),
+    Endpoint(
+        "GET", f"{CASES}/{{id}}",
+        lambda s: Call("GET", f"{CASES}/{s.queued_case_id}"),
+        lambda body, s, caller: body["id"] == str(s.queued_case_id),
+        (U, OK, H, OK, H, H), scope=CR,
+    ),
+    Endpoint(
+        "GET", f"{CASES}/{{id}}/eligibility",
+        lambda s: Call("GET", f"{CASES}/{s.draft_case_id}/eligibility"),
+        lambda body, s, caller: body["eligible"] is True,
+        (U, OK, H, H, H, H), scope=CR,
+    ),
+    Endpoint(
+        "PATCH", f"{CASES}/{{id}}",
+        lambda s: json_call(
+            "PATCH", f"{CASES}/{s.draft_case_id}", {"answers": {"reason": "study"}}
+        ),
+        lambda body, s, caller: body["answers"]["reason"] == "study",
+        (U, OK, H, H, H, H), scope=CW,
+        writes={"cases.Case": EDITED},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/fee",
+        lambda s: json_call("POST", f"{CASES}/{s.draft_case_id}/fee", {}),
+        lambda body, s, caller: body["status"] == "paid",
+        (U, CREATED, H, H, H, H), scope=CW,
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/submit",
+        lambda s: json_call("POST", f"{CASES}/{s.draft_case_id}/submit",
+                            {"signature": str(_draft_signature(s))}),
+        lambda body, s, caller: body["status"] == "submitted",
+        (U, ACCEPTED, H, H, H, H), scope=CW,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1,
+                "django_tasks_db.DBTaskResult": 1},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/answer",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/answer", {"note": "Here."}),
+        lambda body, s, caller: False,
+        (U, CONFLICT, H, H, H, H), scope=CW,  # nothing was asked of the applicant
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/withdraw",
+        lambda s: Call("POST", f"{CASES}/{s.draft_case_id}/withdraw"),
+        lambda body, s, caller: body["status"] == "withdrawn",
+        (U, OK, H, H, H, H), scope=CW,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/claim",
+        lambda s: Call("POST", f"{CASES}/{s.queued_case_id}/claim"),
+        lambda body, s, caller: body["id"] == str(s.queued_case_id),
+        (U, H, H, OK, H, H), scope=CD,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/assign",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/assign",
+                            {"officer": str(s.account.public_id)}),
+        lambda body, s, caller: False,
+        (U, H, H, FORBIDDEN, H, H), scope=CD,  # a head of unit assigns; officer X reviews
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/approve",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/approve", {"note": "Checked."}),
+        lambda body, s, caller: body["steps"][1]["current"],
+        (U, H, H, OK, H, H), scope=CD,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1,
+                "django_tasks_db.DBTaskResult": 1},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/refuse",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/refuse", {"reason": "Unclear."}),
+        lambda body, s, caller: body["status"] == "refused",
+        (U, H, H, OK, H, H), scope=CD,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,
+                "messaging.Notification": 1, "django_tasks_db.DBTaskResult": 1},
+    ),
+    Endpoint(
+        "POST", f"{CASES}/{{id}}/request-info",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/request-info",
+                            {"note": "A copy of your diploma."}),
+        lambda body, s, caller: body["clock_stopped"] is True,
+        (U, H, H, OK, H, H), scope=CD,
+        writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,
+                "messaging.Notification": 1, "django_tasks_db.DBTaskResult": 1},
     ),
     # The catalogue is public: the same for anyone, logged in or not.
     Endpoint(

@@ -21,6 +21,18 @@ from cryptography.hazmat.primitives import serialization
 from django.test import TestCase
 from django.utils import timezone
 
+from qyzmet.cases.models import Case
+from qyzmet.cases.services import (
+    case_fee_request,
+    case_open,
+    case_process,
+    case_submit,
+    fee_purpose,
+    situation_open,
+    submission_digest,
+)
+from qyzmet.catalog.services import catalogue_publish
+from qyzmet.catalog.validation import catalogue_read
 from qyzmet.core.delivery import simulated_messages
 from qyzmet.documents.models import Document, DocumentFormat
 from qyzmet.documents.services import document_content, document_issue, share_link_create
@@ -36,6 +48,9 @@ from qyzmet.exchange.services import (
 )
 from qyzmet.identity.models import Account, Agency, Person
 from qyzmet.identity.services import agency_ensure_defaults, token_create
+from qyzmet.payments.selectors import fee_for
+from qyzmet.payments.services import fee_request
+from qyzmet.payments.simulator import simulated_pay
 from qyzmet.registries import models as m
 from qyzmet.registries.versioning import record_revise
 from qyzmet.trust.algorithms import algorithm_named
@@ -47,11 +62,14 @@ from qyzmet.trust.authority import (
     x509_of,
 )
 from qyzmet.trust.jws import b64url, b64url_decode
-from qyzmet.trust.models import Certificate, KeyHolder, Purpose
+from qyzmet.trust.models import Certificate, KeyHolder, Purpose, Signature
 from qyzmet.trust.signer import SigningKey
 from qyzmet.trust.signing import signature_record, signing_request_create
 from tests import factories
+from tests.catalog import SAMPLE
 from tests.exchange.world import BANK, BANK_BIN, BENEFITS, INCOME_STATEMENT, PERSON
+
+NO_CASE = UUID(int=0)
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,11 @@ class Holdings:
     signing_code: str  # the code texted to their phone
     exchange_issue: str  # the case for which the exchange gave out data about them
     consent_id: UUID  # their live consent letting the bank get their income statement
+    fee_id: UUID  # a state fee asked of them, awaiting payment
+    # Applications (built only for the tests that need them, being slow to build):
+    draft_case_id: UUID = NO_CASE  # a sample-certificate application: paid, signed, a draft
+    queued_case_id: UUID = NO_CASE  # a submitted one, waiting for an officer of agency X
+    situation_id: UUID = NO_CASE  # a sample life situation they started
 
     @property
     def iin(self) -> str:
@@ -226,7 +249,37 @@ def exchange_accesses(person: Person, *, issue: str) -> Consent:
     return consent
 
 
-def holdings_build(account: Account, *, serial: int) -> Holdings:
+def cases_build(account: Account) -> tuple[UUID, UUID, UUID]:
+    """A signed, paid draft; a submitted application processed up to its officer step; and
+    a life situation. Needs the sample catalogue published."""
+    certificate, key = key_file_certificate(account)
+
+    def signed_draft() -> Case:
+        draft = case_open(account=account, service="sample-certificate", answers={"reason": "work"})
+        case_fee_request(case=draft, account=account)
+        payment = fee_for(fee_purpose(draft))
+        assert payment is not None
+        simulated_pay(payment.provider_reference)
+        body = signature_body(certificate, key, b"")
+        digest = bytes.fromhex(submission_digest(draft))
+        algorithm = algorithm_named(certificate.algorithm)
+        signature_record(
+            certificate_der=base64.b64decode(body["certificate"]), algorithm=body["algorithm"],
+            value=algorithm.sign(key, digest), content_sha256=digest.hex(),
+            description=draft.number, account=account,
+        )  # fmt: skip
+        return draft
+
+    draft = signed_draft()
+    queued = signed_draft()
+    signature = Signature.objects.get(content_sha256=submission_digest(queued))
+    case_submit(case=queued, signature=str(signature.public_id), account=account)
+    case_process(case_id=queued.pk)
+    situation = situation_open(account=account, situation="sample-situation")
+    return draft.public_id, queued.public_id, situation.public_id
+
+
+def holdings_build(account: Account, *, serial: int, with_cases: bool = True) -> Holdings:
     person = account.person
     assert person is not None
     trust_init()
@@ -264,6 +317,7 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
         description="lease agreement",
         account=account,
     )
+    catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="test-operator")
     assert account.phone, "the personas have phones for one-time codes"
     with TestCase.captureOnCommitCallbacks(execute=True):  # the code is texted on commit
         waiting = signing_request_create(
@@ -293,4 +347,20 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
         signing_code=signing_code(account.phone),
         exchange_issue=exchange_issue,
         consent_id=consent.public_id,
+        fee_id=fee_request(
+            purpose=f"test:fee-{serial}",
+            payer=person,
+            amount=1_380_00,
+            description="State fee",
+            actor="system",
+        ).public_id,
+        **dict(
+            zip(
+                ("draft_case_id", "queued_case_id", "situation_id"),
+                cases_build(account),
+                strict=True,
+            )
+            if with_cases
+            else ()
+        ),
     )

@@ -71,7 +71,7 @@ def test_loading_publishes_versions_once_and_audits_them(agencies: dict[str, Age
     [certificate] = [v for v in services_current() if v.service.code == "sample-certificate"]
     definition = service_definition(certificate)
     assert definition.fee == 1380_00
-    assert certificate.service.agency.code == "digital"
+    assert certificate.service.agency.code == "internal-affairs"
     assert [v.situation.code for v in situations_current()] == ["sample-situation"]
 
 
@@ -169,7 +169,7 @@ def test_every_problem_is_named_by_file_line_and_field_and_nothing_is_published(
         "catalogue/life-situations/circle.yaml:7: steps.2.service: service 'not-yaml' has"
         " problems of its own (above)",
         "catalogue/life-situations/circle.yaml:8: shared_fields.0: 'reason' is shared, but"
-        " fewer than two steps' forms ask for it",
+        " fewer than two steps ask for it or produce it",
     }
     assert expected <= found, sorted(found - expected)
     with pytest.raises(CommandError, match=r"^10 problems in 5 files; nothing was published"):
@@ -226,7 +226,7 @@ def test_the_api_gives_a_services_form_and_fee(agencies: dict[str, Agency], clie
         {"field": "surname", "service": "population/person", "path": "surname_kk",
          "editable": False}
     ]  # fmt: skip
-    assert body["agency"]["code"] == "digital"
+    assert body["agency"]["code"] == "internal-affairs"
     listed = client.get("/api/v1/catalog/services", {"agency": "justice"}).json()
     assert [s["code"] for s in listed] == ["sample-registration"]
     missing = client.get("/api/v1/catalog/services/no-such-service")

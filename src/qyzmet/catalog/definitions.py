@@ -95,6 +95,9 @@ REGISTER_UPDATES = (
     "education-school-place", "justice-criminal-records-query",
 )  # fmt: skip
 
+# What a register update gives back that later steps of a life situation may reuse.
+REGISTER_PRODUCES: dict[str, tuple[str, ...]] = {"population-birth": ("child_iin",)}
+
 
 class Step(Strict):
     """One step of the workflow, done by an officer of the owning agency or by the system.
@@ -160,6 +163,16 @@ class ServiceDefinition(Strict):
     def _money_text(self, fee: int) -> str | int:
         """Kept as written, so a stored definition reads back the same."""
         return f"{fee // 100}.{fee % 100:02d} KZT" if fee else 0
+
+
+def produced_fields(definition: ServiceDefinition) -> set[str]:
+    """The answers a service's register updates produce (a newborn's IIN, say)."""
+    return {
+        name
+        for step in definition.workflow
+        if step.register_ is not None
+        for name in REGISTER_PRODUCES.get(step.register_, ())
+    }
 
 
 class SituationStep(Strict):

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ValidationError
 from qyzmet.catalog.definitions import (
     LifeSituationDefinition,
     ServiceDefinition,
+    produced_fields,
 )
 from qyzmet.catalog.yamlfile import Document, YamlError, yaml_read
 from qyzmet.exchange.providers import BY_ROUTE, LocalService
@@ -138,6 +139,7 @@ class _Reader:
 
         for definition, where in situations.values():
             forms: dict[str, dict[str, Any]] = {}
+            produced: set[str] = set()  # by a step's register update (a newborn's IIN)
             codes = [step.service for step in definition.steps]
             for index, step in enumerate(definition.steps):
                 loaded = services.get(step.service)
@@ -153,6 +155,7 @@ class _Reader:
                     continue
                 properties = known.form.schema_.get("properties")
                 forms[step.service] = properties if isinstance(properties, dict) else {}
+                produced |= produced_fields(known)
                 if codes.count(step.service) > 1:
                     where.problem(("steps", index, "service"), "a service is one step only")
                 for after_index, after in enumerate(step.after):
@@ -165,10 +168,10 @@ class _Reader:
                 where.problem(("steps",), "steps wait for each other in a circle")
             for index, name in enumerate(definition.shared_fields):
                 schemas = [form[name] for form in forms.values() if name in form]
-                if len(schemas) < 2:
+                if len(schemas) + (name in produced) < 2:
                     where.problem(
                         ("shared_fields", index),
-                        f"{name!r} is shared, but fewer than two steps' forms ask for it",
+                        f"{name!r} is shared, but fewer than two steps ask for it or produce it",
                     )
                 elif any(schema != schemas[0] for schema in schemas):
                     where.problem(

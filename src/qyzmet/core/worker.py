@@ -1,14 +1,21 @@
-"""Background work: the task queue worker and the periodic sealers of the tamper-evident logs."""
+"""Background work: the task queue worker, and the periodic jobs (sealing the tamper-evident
+logs, requeueing the tasks of dead workers, and what other apps add)."""
 
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connections
+from django.utils import timezone
 from django.utils.module_loading import import_string
+from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
+from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("qyzmet.worker")
 
@@ -27,23 +34,63 @@ def task_worker(worker_id: str) -> Worker:
     )
 
 
-def seal_periodically(stop: threading.Event) -> None:
-    """Every AUDIT_SEAL_INTERVAL seconds, until ``stop`` is set, run each of QYZMET_SEALERS
-    (functions that seal one batch and return None when nothing is left)."""
-    sealers = [import_string(path) for path in settings.QYZMET_SEALERS]
+def worker_id_new() -> str:
+    """``host-pid``: lets a worker on the same host tell that this one has died."""
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _abandoned(worker_id: str) -> bool:
+    host, _, pid = worker_id.rpartition("-")
+    return host == socket.gethostname() and pid.isdigit() and not _process_alive(int(pid))
+
+
+def tasks_requeue_abandoned(*, timeout: timedelta | None = None) -> None:
+    """Put back on the queue every task whose worker died while running it: at once when
+    that worker ran on this host (its process is gone), otherwise once it has run longer
+    than QYZMET_TASK_TIMEOUT. Tasks are idempotent, so running one again is safe; this is
+    how a worker killed mid-task loses nothing. Returns None (nothing left) for the
+    worker's periodic loop."""
+    limit = timezone.now() - (timeout or timedelta(seconds=settings.QYZMET_TASK_TIMEOUT))
+    for task_id, worker_ids, started_at in DBTaskResult.objects.running().values_list(
+        "id", "worker_ids", "started_at"
+    ):
+        last = worker_ids[-1] if worker_ids else ""
+        if _abandoned(last) or (started_at is not None and started_at < limit):
+            requeued = DBTaskResult.objects.filter(
+                id=task_id, status=TaskResultStatus.RUNNING, started_at=started_at
+            ).update(status=TaskResultStatus.READY, started_at=None)
+            if requeued:
+                logger.warning("task %s of worker %s requeued: its worker is gone", task_id, last)
+
+
+def run_periodically(stop: threading.Event) -> None:
+    """Every AUDIT_SEAL_INTERVAL seconds, until ``stop`` is set, run each of
+    QYZMET_PERIODIC_JOBS (functions that do one batch and return None when nothing is left:
+    sealing the logs, requeueing dead workers' tasks, escalating cases...)."""
+    jobs = [import_string(path) for path in settings.QYZMET_PERIODIC_JOBS]
     while not stop.wait(settings.AUDIT_SEAL_INTERVAL):
-        for seal_pending in sealers:
+        for run_batch in jobs:
             try:
                 close_old_connections()
-                while seal_pending() is not None:
+                while run_batch() is not None:
                     pass
-            except Exception:  # the sealer must outlive any one failure (a TSA down, say)
-                logger.exception("sealing failed; will try again")
+            except Exception:  # a job must outlive any one failure (a TSA down, say)
+                logger.exception("periodic job %s failed; will try again", run_batch.__name__)
     connections.close_all()
 
 
-def start_sealer() -> tuple[threading.Thread, threading.Event]:
+def start_periodic_jobs() -> tuple[threading.Thread, threading.Event]:
     stop = threading.Event()
-    thread = threading.Thread(target=seal_periodically, args=(stop,), name="audit-sealer")
+    thread = threading.Thread(target=run_periodically, args=(stop,), name="periodic-jobs")
     thread.start()
     return thread, stop

@@ -57,6 +57,7 @@ def _render(
     title: str,
     issued_at: datetime,
     context: dict[str, Any],
+    template: str,
 ) -> bytes:
     url = verification_url(short_code)
     common = {
@@ -74,13 +75,13 @@ def _render(
             from weasyprint import HTML  # heavy: imported only when a PDF is made
 
             common["qr_code"] = segno.make(url, error="m").svg_data_uri(scale=4, border=2)
-            html = render_to_string(f"documents/results/{kind}.html", common)
+            html = render_to_string(f"documents/results/{template}.html", common)
             pdf = HTML(string=html).write_pdf()
             return pades_sign(
                 pdf, signer=seal, timestamper=timestamper(), reason=title, field_name="Seal"
             )
         if format == DocumentFormat.XML:
-            xml = render_to_string(f"documents/results/{kind}.xml", common)
+            xml = render_to_string(f"documents/results/{template}.xml", common)
             return xades_sign(xml.encode(), signer=seal, timestamper=timestamper())
     payload = {
         "kind": kind,
@@ -108,11 +109,13 @@ def document_issue(
     title: str,
     context: dict[str, Any],
     actor: str,
+    template: str = "",
 ) -> Document:
     """Render, seal, time-stamp and store a result document, and put it in the owner's wallet.
 
-    ``context`` fills the template ``documents/results/<kind>.html`` (PDF) or ``.xml`` (XML),
-    or becomes the ``data`` of a JSON document; it must be JSON-serialisable for JSON.
+    ``context`` fills the template ``documents/results/<template>.html`` (PDF) or ``.xml``
+    (XML), the template being the kind unless named, or becomes the ``data`` of a JSON
+    document; it must be JSON-serialisable for JSON.
     """
     if language not in dict(settings.LANGUAGES):
         raise Problem(422, f"Unknown language {language!r}.")
@@ -129,6 +132,7 @@ def document_issue(
         title=title,
         issued_at=issued_at,
         context=context,
+        template=template or kind,
     )
     sha256 = blob_store().put(content)
     with transaction.atomic():

@@ -44,6 +44,13 @@ TOKEN_SCOPES: dict[str, str] = {
     "tracker:read": "Read the data tracker: who was given data about the account's person",
     "consents:read": "Read the consents the account's person has given",
     "consents:write": "Give and withdraw consents for organisations to use the person's data",
+    "payments:read": "Read the state fees asked of the account's person",
+    "cases:read": "Read the account's applications, their timelines and life situations; "
+    "for an officer, the agency's queue and applications",
+    "cases:write": "Apply for services: open, fill in, pay for, submit, answer and withdraw "
+    "applications",
+    "cases:decide": "Officers: work the agency's queue (claim, assign, ask for more, approve, "
+    "refuse)",
 }
 
 

@@ -17,7 +17,7 @@ from waitress.server import create_server
 
 from qyzmet.catalog.services import catalogue_publish_shipped
 from qyzmet.core.management.commands.serve import MAX_REQUEST_BODY
-from qyzmet.core.worker import start_sealer, task_worker
+from qyzmet.core.worker import start_periodic_jobs, task_worker
 from qyzmet.documents.samples import samples_issue
 from qyzmet.exchange.client import ExchangeClient
 from qyzmet.exchange.models import ExchangeRecord, Grant, Purpose, Service, Subsystem
@@ -42,7 +42,11 @@ from qyzmet.wsgi import application
 DEMO_PHONE = "+77000000001"
 CITIZEN_PASSWORD = "demo-citizen"  # noqa: S105 - published demo logins on loopback only
 STAFF_PASSWORD = "demo-staff"  # noqa: S105
-DEMO_OFFICERS = (("officer.mvd", "internal-affairs"), ("officer.labour", "labour"))
+# One officer of each agency a life situation of the shipped catalogue passes through.
+DEMO_OFFICERS = (
+    ("officer.mvd", "internal-affairs"), ("officer.labour", "labour"),
+    ("officer.justice", "justice"), ("officer.education", "education"),
+)  # fmt: skip
 DEMO_BANK_BIN = "050140000123"  # a synthetic commercial bank, for consent-bound services
 DEMO_ACTOR = "system:demo"
 
@@ -98,7 +102,7 @@ class Command(BaseCommand):
             max_request_body_size=MAX_REQUEST_BODY,
         )
         signal.signal(signal.SIGTERM, _stop_on_sigterm)
-        sealer, stop_sealer = start_sealer()
+        sealer, stop_sealer = start_periodic_jobs()
         worker = task_worker("demo")
         worker_thread = threading.Thread(target=worker.run, name="task-worker")
         worker_thread.start()
@@ -156,7 +160,7 @@ def demo_accounts_ensure(agencies: dict[str, Agency]) -> list[str]:
             kind=AccountKind.OFFICER,
             display_name=f"Demo officer, {agencies[agency_code].name_en}",
             agency=agencies[agency_code],
-            roles=(OfficerRole.REVIEWER, OfficerRole.REGISTRAR),
+            roles=(OfficerRole.CLERK, OfficerRole.REVIEWER, OfficerRole.REGISTRAR),
         )
         lines.append(_staff_line(officer))
     operator = Account.objects.filter(username="operator").first() or staff_account_create(

@@ -1,0 +1,96 @@
+"""Reading cases, with the permission rule: an applicant sees their own applications, an
+officer those of their agency (or waiting in their agency's queue); anything else is 404."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from uuid import UUID
+
+from django.db.models import F, Prefetch, Q, QuerySet
+from django.http import Http404
+
+from qyzmet.cases.models import OPEN_STATUSES, Case, CaseStatus, SituationCase
+from qyzmet.catalog.definitions import LifeSituationDefinition, ServiceDefinition
+from qyzmet.catalog.models import LifeSituationVersion, ServiceVersion
+from qyzmet.identity.selectors import Principal
+
+
+@lru_cache(maxsize=512)
+def _service_definition(version_id: int) -> ServiceDefinition:
+    return ServiceDefinition.model_validate(ServiceVersion.objects.get(pk=version_id).definition)
+
+
+def definition_of(version: ServiceVersion) -> ServiceDefinition:
+    """The checked definition a case is processed under (versions never change)."""
+    return _service_definition(version.pk)
+
+
+@lru_cache(maxsize=128)
+def _situation_definition(version_id: int) -> LifeSituationDefinition:
+    definition = LifeSituationVersion.objects.get(pk=version_id).definition
+    return LifeSituationDefinition.model_validate(definition)
+
+
+def situation_definition_of(version: LifeSituationVersion) -> LifeSituationDefinition:
+    return _situation_definition(version.pk)
+
+
+def _cases() -> QuerySet[Case]:
+    return Case.objects.select_related(
+        "version__service", "agency__organisation", "queue_agency", "assigned_to", "account",
+        "applicant", "result", "situation",
+    )  # fmt: skip
+
+
+def cases_of_applicant(person_id: int) -> QuerySet[Case]:
+    return _cases().filter(applicant_id=person_id).order_by("-created_at")
+
+
+def case_get_for(principal: Principal, public_id: UUID) -> Case:
+    """A case the principal may see: their own, or their agency's (not drafts)."""
+    found = _cases().filter(public_id=public_id)
+    if principal.person_id is not None:
+        found = found.filter(applicant_id=principal.person_id)
+    elif principal.is_officer and principal.agency_codes:
+        found = found.exclude(status=CaseStatus.DRAFT).filter(
+            Q(agency__code__in=principal.agency_codes)
+            | Q(queue_agency__code__in=principal.agency_codes)
+        )
+    else:
+        raise Http404
+    case = found.first()
+    if case is None:
+        raise Http404
+    return case
+
+
+def queue_of(
+    principal: Principal, *, agency: str | None = None, mine: bool = False
+) -> QuerySet[Case]:
+    """Applications waiting for an officer of the principal's agencies: escalated first,
+    then by deadline."""
+    codes = principal.agency_codes if agency is None else principal.agency_codes & {agency}
+    queued = _cases().filter(queue_agency__code__in=codes, status__in=OPEN_STATUSES)
+    if mine:
+        queued = queued.filter(assigned_to=principal.account)
+    return queued.order_by(F("escalated_at").asc(nulls_last=True), "deadline", "submitted_at")
+
+
+def situations_of(person_id: int) -> QuerySet[SituationCase]:
+    return (
+        SituationCase.objects.select_related("version__situation")
+        .prefetch_related(
+            Prefetch("cases", Case.objects.select_related("version__service", "assigned_to"))
+        )
+        .filter(applicant_id=person_id)
+        .order_by("-created_at")
+    )
+
+
+def situation_get_for(principal: Principal, public_id: UUID) -> SituationCase:
+    if principal.person_id is None:
+        raise Http404
+    found = situations_of(principal.person_id).filter(public_id=public_id).first()
+    if found is None:
+        raise Http404
+    return found

@@ -1,0 +1,71 @@
+"""/api/v1/payments: the state fees asked of the calling citizen.
+
+A fee is visible to its payer only: every other caller (another citizen, an officer, the
+operator) gets an empty list and a 404 for any single fee.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.utils.translation import get_language
+from ninja import Router, Schema
+from pydantic import Field
+
+from qyzmet.core import formatting
+from qyzmet.identity.authentication import ANY_AUTH, principal_of
+from qyzmet.identity.selectors import Principal
+from qyzmet.payments import selectors
+from qyzmet.payments.models import FeePayment, FeeStatus
+
+router = Router(tags=["payments"], auth=ANY_AUTH)
+
+READ = "payments:read"
+
+
+def _payer(principal: Principal) -> int | None:
+    """Whose fees the caller may see: their own person's, or nobody's."""
+    return principal.person_id if principal.allows(READ) else None
+
+
+class FeeOut(Schema):
+    id: UUID
+    purpose: str = Field(description="what the fee is for, as the service that asked names it")
+    description: str
+    amount: int = Field(description="in minor units (tiyn for KZT)")
+    currency: str
+    amount_text: str = Field(description="the amount as people read it, in the request's language")
+    status: FeeStatus
+    pay_url: str | None = Field(description="where to pay; only while awaiting payment")
+    created_at: datetime
+    paid_at: datetime | None
+
+
+def _fee_out(payment: FeePayment) -> FeeOut:
+    awaiting = payment.status == FeeStatus.REQUESTED
+    return FeeOut(
+        id=payment.public_id,
+        purpose=payment.purpose,
+        description=payment.description,
+        amount=payment.amount,
+        currency=payment.currency,
+        amount_text=formatting.money(payment.amount, payment.currency, get_language() or "en"),
+        status=FeeStatus(payment.status),
+        pay_url=payment.pay_url if awaiting else None,
+        created_at=payment.created_at,
+        paid_at=payment.paid_at,
+    )
+
+
+@router.get("/fees", response=list[FeeOut], summary="My state fees")
+def fees_list(request: HttpRequest) -> list[FeeOut]:
+    """Newest first."""
+    payer = _payer(principal_of(request))
+    return [_fee_out(payment) for payment in selectors.fees_of(payer)] if payer else []
+
+
+@router.get("/fees/{id}", response=FeeOut, summary="One of my state fees")
+def fee_get(request: HttpRequest, id: UUID) -> FeeOut:
+    return _fee_out(selectors.fee_get_for_payer(_payer(principal_of(request)), id))

@@ -1,0 +1,86 @@
+"""A published catalogue, the exchange, and officers of the agencies the birth of a child
+passes through: the justice ministry's registry office and the labour ministry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from django.test import Client
+
+from qyzmet.catalog.services import catalogue_publish_shipped
+from qyzmet.exchange.services import exchange_init
+from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
+from qyzmet.identity.services import staff_account_create
+from qyzmet.trust.algorithms import algorithm_named
+from qyzmet.trust.authority import TrustSetup, x509_of
+from qyzmet.trust.models import Signature
+from qyzmet.trust.signing import signature_record
+from tests.api.world import key_file_certificate
+from tests.conftest import PASSWORD, Persona
+from tests.tasks import tasks_run_pending
+
+CITIZEN_SCOPES = ("cases:read", "cases:write", "signatures:submit", "documents:read",
+                  "tracker:read", "payments:read")  # fmt: skip
+
+
+def sign_digest(digest_hex: str, account: Account) -> Signature:
+    """``account``'s signature over a SHA-256 digest, made with a key file of theirs."""
+    certificate, key = key_file_certificate(account)
+    algorithm = algorithm_named(certificate.algorithm)
+    return signature_record(
+        certificate_der=x509_of(certificate).public_bytes(serialization.Encoding.DER),
+        algorithm=algorithm.jws, value=algorithm.sign(key, bytes.fromhex(digest_hex)),
+        content_sha256=digest_hex, description="application", account=account,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def run_tasks(db: None) -> Callable[[], int]:
+    return tasks_run_pending
+
+
+@pytest.fixture
+def published(trust: TrustSetup, agencies: dict[str, Agency]) -> None:
+    catalogue_publish_shipped(actor="test")
+    exchange_init()
+
+
+def officer(agency: Agency, role: OfficerRole, username: str) -> Persona:
+    account = staff_account_create(
+        username=username, password=PASSWORD, kind=AccountKind.OFFICER,
+        display_name=f"{role} of {agency.code}", agency=agency, roles=(role,),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(account)
+    return Persona(f"{role} of {agency.code}", account, client)
+
+
+@pytest.fixture
+def registrar(agencies: dict[str, Agency]) -> Persona:
+    return officer(agencies["justice"], OfficerRole.REGISTRAR, "registrar.justice")
+
+
+@pytest.fixture
+def labour_reviewer(agencies: dict[str, Agency]) -> Persona:
+    return officer(agencies["labour"], OfficerRole.REVIEWER, "reviewer.labour")
+
+
+class Api:
+    """Calls /api/v1 with a bearer token, in English unless told otherwise."""
+
+    def __init__(self, token: str, language: str = "en") -> None:
+        self.client = Client(HTTP_AUTHORIZATION=f"Bearer {token}", HTTP_ACCEPT_LANGUAGE=language)
+
+    def get(self, path: str, **query: Any) -> Any:
+        return self.client.get(f"/api/v1{path}", query)
+
+    def post(self, path: str, body: Any = None, **headers: str) -> Any:
+        return self.client.post(
+            f"/api/v1{path}", body or {}, content_type="application/json", headers=headers
+        )
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch(f"/api/v1{path}", body, content_type="application/json")
