@@ -38,6 +38,7 @@ from qyzmet.core.worker import tasks_requeue_abandoned
 from qyzmet.exchange.models import ExchangeRecord
 from qyzmet.identity.models import Account
 from qyzmet.identity.selectors import principal_for
+from qyzmet.messaging.models import Notification
 from qyzmet.messaging.simulator import simulator_reply
 from qyzmet.payments.selectors import fee_for
 from qyzmet.payments.simulator import simulated_pay
@@ -105,6 +106,13 @@ def test_asking_for_more_stops_the_clock_and_moves_the_deadline(
     assert case.deadline == working_days_add(deadline, stood)
     event = case.events.get(kind=EventKind.INFO_PROVIDED)
     assert event.data["clock_stood_working_days"] == stood
+
+    # Asked a second time: told a second time (each request is its own notification).
+    case_request_info(case=case, officer=officer_x.account, note="And the owner's consent.")
+    asked = Notification.objects.filter(
+        template="case-info-requested", key__contains=str(case.public_id)
+    )
+    assert asked.count() == 2
 
 
 def test_an_application_near_its_deadline_is_escalated_and_leads_the_queue(

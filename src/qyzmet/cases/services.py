@@ -64,12 +64,13 @@ def _event(
     return event
 
 
-def _notify(case: Case, template: str, **context: str) -> None:
-    """Tell the applicant, once per case and template (the key makes a repeat a no-op)."""
+def _notify(case: Case, template: str, *, occasion: str = "", **context: str) -> None:
+    """Tell the applicant, once per case, template and occasion (a request for more is
+    an occasion each time); the key makes a repeat a no-op."""
     definition = definition_of(case.version)
     language = case.account.preferred_language
     notification_queue_for(
-        key=f"case:{case.public_id}:{template}:{case.step}",
+        key=f"case:{case.public_id}:{template}:{occasion}",
         template=template,
         context={"number": case.number, "service": definition.name.get(language), **context},
         account=case.account,
@@ -552,8 +553,10 @@ def case_request_info(*, case: Case, officer: Account, note: str) -> Case:
         CaseStatus.WAITING_APPLICANT, timezone.now(), note.strip(),
     )  # fmt: skip
     case.save(update_fields=["status", "paused_at", "info_request"])
-    _event(case, EventKind.INFO_REQUESTED, actor=actor_of(officer), step=step.code, note=note)
-    _notify(case, "case-info-requested", note=note.strip()[:200])
+    asked = _event(
+        case, EventKind.INFO_REQUESTED, actor=actor_of(officer), step=step.code, note=note
+    )
+    _notify(case, "case-info-requested", occasion=str(asked.pk), note=note.strip()[:200])
     return case
 
 
