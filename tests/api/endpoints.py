@@ -582,7 +582,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["status"] == "submitted",
         (U, ACCEPTED, H, H, H, H), scope=CW,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1,
-                "django_tasks_db.DBTaskResult": 1},
+                "django_tasks_database.DBTaskResult": 1},
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/answer",
@@ -617,7 +617,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["steps"][1]["current"],
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1,
-                "django_tasks_db.DBTaskResult": 1},
+                "django_tasks_database.DBTaskResult": 1},
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/refuse",
@@ -625,7 +625,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["status"] == "refused",
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,
-                "messaging.Notification": 1, "django_tasks_db.DBTaskResult": 1},
+                "messaging.Notification": 1, "django_tasks_database.DBTaskResult": 1},
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/request-info",
@@ -634,7 +634,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["clock_stopped"] is True,
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,
-                "messaging.Notification": 1, "django_tasks_db.DBTaskResult": 1},
+                "messaging.Notification": 1, "django_tasks_database.DBTaskResult": 1},
     ),
     # The catalogue is public: the same for anyone, logged in or not.
     Endpoint(

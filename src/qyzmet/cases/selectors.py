@@ -48,7 +48,17 @@ def cases_of_applicant(person_id: int) -> QuerySet[Case]:
 
 def case_get_for(principal: Principal, public_id: UUID) -> Case:
     """A case the principal may see: their own, or their agency's (not drafts)."""
-    found = _cases().filter(public_id=public_id)
+    return _visible(_cases(), principal, public_id)
+
+
+def case_ref_for(principal: Principal, public_id: UUID) -> Case:
+    """The same, as a reference only (its primary key): for the services that lock and
+    read the case themselves."""
+    return _visible(Case.objects.only("pk"), principal, public_id)
+
+
+def _visible(cases: QuerySet[Case], principal: Principal, public_id: UUID) -> Case:
+    found = cases.filter(public_id=public_id)
     if principal.person_id is not None:
         found = found.filter(applicant_id=principal.person_id)
     elif principal.is_officer and principal.agency_codes:

@@ -269,6 +269,7 @@ def fee_purpose(case: Case) -> str:
 @transaction.atomic
 def case_fee_request(*, case: Case, account: Account, return_url: str = "") -> FeePayment:
     """Ask the applicant to pay the service's state fee (once per case)."""
+    case = _locked(case)
     definition = definition_of(case.version)
     if not definition.fee:
         raise Problem(409, _("This service has no fee."), code="no-fee")
