@@ -33,6 +33,8 @@ class Principal:
 
 
 def principal_for(account: Account, token: AccessToken | None = None) -> Principal:
+    if account.kind == AccountKind.CITIZEN:  # only officers belong to agencies
+        return Principal(account=account, token=token)
     codes = frozenset(
         Membership.objects.filter(account=account).values_list("agency__code", flat=True)
     )
