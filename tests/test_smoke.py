@@ -24,7 +24,9 @@ def test_demo_prepares_a_working_platform(capsys: pytest.CaptureFixture[str]) ->
     assert PopulationRecord.objects.count() >= 300
     citizen = Account.objects.get(kind=AccountKind.CITIZEN)
     assert f"login {citizen.username}  password demo-citizen" in out
-    assert Account.objects.filter(kind=AccountKind.OFFICER).count() == 2
+    assert (
+        Account.objects.filter(kind=AccountKind.OFFICER).count() == 4
+    )  # one per agency of a life situation
 
     client = Client()
     assert client.get("/healthz").status_code == 200

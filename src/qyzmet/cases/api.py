@@ -115,7 +115,7 @@ class PrefilledOut(Schema):
     editable: bool
 
 
-class FeeOut(Schema):
+class CaseFeeOut(Schema):
     id: UUID
     amount: int = Field(description="tiyn")
     currency: str
@@ -137,7 +137,7 @@ class CaseOut(Schema):
     problems: list[FieldProblemOut] = Field(description="what to fix before submitting")
     submission_digest: str = Field(description="SHA-256 the applicant signs to submit")
     fee: int = Field(description="the state fee in tiyn (0: none)")
-    fee_payment: FeeOut | None
+    fee_payment: CaseFeeOut | None
     deadline: date | None
     clock_stopped: bool
     info_request: str
@@ -164,8 +164,8 @@ class CaseSummaryOut(Schema):
     submitted_at: datetime | None
 
 
-def _fee_out(payment: FeePayment) -> FeeOut:
-    return FeeOut(id=payment.public_id, amount=payment.amount, currency=payment.currency,
+def _fee_out(payment: FeePayment) -> CaseFeeOut:
+    return CaseFeeOut(id=payment.public_id, amount=payment.amount, currency=payment.currency,
                   status=payment.status, pay_url=payment.pay_url)  # fmt: skip
 
 
@@ -347,9 +347,9 @@ class FeeIn(StrictIn):
     )  # fmt: skip
 
 
-@router.post("/{id}/fee", response={201: FeeOut}, summary="Ask to pay the state fee",
+@router.post("/{id}/fee", response={201: CaseFeeOut}, summary="Ask to pay the state fee",
              openapi_extra=_problems(409, 429))  # fmt: skip
-def case_fee(request: HttpRequest, id: UUID, payload: FeeIn) -> Status[FeeOut]:
+def case_fee(request: HttpRequest, id: UUID, payload: FeeIn) -> Status[CaseFeeOut]:
     """Open ``pay_url`` to pay; the application can be submitted once the fee is paid."""
     account, case = _own_case(request, id, WRITE)
     payment = services.case_fee_request(case=case, account=account, return_url=payload.return_url)
