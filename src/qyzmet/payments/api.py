@@ -30,7 +30,7 @@ def _payer(principal: Principal) -> int | None:
     return principal.person_id if principal.allows(READ) else None
 
 
-class FeeOut(Schema):
+class FeePaymentOut(Schema):
     id: UUID
     purpose: str = Field(description="what the fee is for, as the service that asked names it")
     description: str
@@ -43,9 +43,9 @@ class FeeOut(Schema):
     paid_at: datetime | None
 
 
-def _fee_out(payment: FeePayment) -> FeeOut:
+def _fee_out(payment: FeePayment) -> FeePaymentOut:
     awaiting = payment.status == FeeStatus.REQUESTED
-    return FeeOut(
+    return FeePaymentOut(
         id=payment.public_id,
         purpose=payment.purpose,
         description=payment.description,
@@ -59,13 +59,13 @@ def _fee_out(payment: FeePayment) -> FeeOut:
     )
 
 
-@router.get("/fees", response=list[FeeOut], summary="My state fees")
-def fees_list(request: HttpRequest) -> list[FeeOut]:
+@router.get("/fees", response=list[FeePaymentOut], summary="My state fees")
+def fees_list(request: HttpRequest) -> list[FeePaymentOut]:
     """Newest first."""
     payer = _payer(principal_of(request))
     return [_fee_out(payment) for payment in selectors.fees_of(payer)] if payer else []
 
 
-@router.get("/fees/{id}", response=FeeOut, summary="One of my state fees")
-def fee_get(request: HttpRequest, id: UUID) -> FeeOut:
+@router.get("/fees/{id}", response=FeePaymentOut, summary="One of my state fees")
+def fee_get(request: HttpRequest, id: UUID) -> FeePaymentOut:
     return _fee_out(selectors.fee_get_for_payer(_payer(principal_of(request)), id))
