@@ -8,7 +8,7 @@ endpoint cannot ship without its access rules written down.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -20,10 +20,10 @@ from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 from django.utils import timezone
 
 from qyzmet.cases.models import Case
-from qyzmet.cases.services import submission_digest
+from qyzmet.cases.services import case_request_info, submission_digest
 from qyzmet.documents.models import ShareLink
 from qyzmet.exchange.models import Consent
-from qyzmet.identity.models import AccessToken, Account
+from qyzmet.identity.models import AccessToken, Account, Membership, OfficerRole
 from qyzmet.messaging.api import gateway_secret
 from qyzmet.trust.models import Certificate, Signature, SigningRequest
 from tests.api.snapshots import EDITED, Changes
@@ -117,6 +117,10 @@ class Endpoint:
     # Headers of the one caller that is no persona (the SMS operator's gateway secret):
     # sent only where a successful answer is wanted (test_openapi).
     credentials: Callable[[], dict[str, str]] = dict
+    # test_openapi wants one successful answer of every operation. Where no role's call above
+    # succeeds on the world as built, this brings one about (given the personas' accounts by
+    # role) and says which role then makes which call.
+    success: Callable[[Holdings, Mapping[str, Account]], tuple[str, Call]] | None = None
 
     @property
     def key(self) -> str:
@@ -187,6 +191,23 @@ def _draft_signature(subject: Holdings) -> UUID:
     """The subject's signature over their draft application as it stands."""
     draft = Case.objects.get(public_id=subject.draft_case_id)
     return Signature.objects.get(content_sha256=submission_digest(draft)).public_id
+
+
+def _answer_after_request(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
+    """Officer X asks the subject for more on their queued application; they answer."""
+    case = Case.objects.get(public_id=s.queued_case_id)
+    case_request_info(case=case, officer=accounts["officer_x"], note="A copy of your diploma.")
+    return "self", json_call("POST", f"{CASES}/{s.queued_case_id}/answer", {"note": "Here."})
+
+
+def _assign_by_head(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
+    """Officer X is made head of unit too, and assigns the queued application to themself."""
+    officer = accounts["officer_x"]
+    agency = officer.memberships.get().agency
+    Membership.objects.create(account=officer, agency=agency, role=OfficerRole.HEAD)
+    call = json_call("POST", f"{CASES}/{s.queued_case_id}/assign",
+                     {"officer": str(officer.public_id)})  # fmt: skip
+    return "officer_x", call
 
 
 def _gateway_secret() -> dict[str, str]:
@@ -589,17 +610,18 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/answer", {"note": "Here."}),
         lambda body, s, caller: False,
         (U, CONFLICT, H, H, H, H), scope=CW,  # nothing was asked of the applicant
+        success=_answer_after_request,
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/withdraw",
-        lambda s: Call("POST", f"{CASES}/{s.draft_case_id}/withdraw"),
+        lambda s: json_call("POST", f"{CASES}/{s.draft_case_id}/withdraw", {}),
         lambda body, s, caller: body["status"] == "withdrawn",
         (U, OK, H, H, H, H), scope=CW,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1},
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/claim",
-        lambda s: Call("POST", f"{CASES}/{s.queued_case_id}/claim"),
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/claim", {}),
         lambda body, s, caller: body["id"] == str(s.queued_case_id),
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1},
@@ -610,6 +632,7 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                             {"officer": str(s.account.public_id)}),
         lambda body, s, caller: False,
         (U, H, H, FORBIDDEN, H, H), scope=CD,  # a head of unit assigns; officer X reviews
+        success=_assign_by_head,
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/approve",

@@ -385,11 +385,15 @@ def case_answer(request: HttpRequest, id: UUID, payload: ProvideIn) -> CaseOut:
     )
 
 
+class NoteIn(StrictIn):
+    note: str = Field("", max_length=2000, pattern=PLAIN_TEXT)
+
+
 @router.post("/{id}/withdraw", response=CaseOut, summary="Withdraw my application",
              openapi_extra=_problems(409, 429))  # fmt: skip
-def case_withdraw(request: HttpRequest, id: UUID) -> CaseOut:
+def case_withdraw(request: HttpRequest, id: UUID, payload: NoteIn) -> CaseOut:
     account, case = _own_case(request, id, WRITE)
-    return _case_out(services.case_withdraw(case=case, account=account))
+    return _case_out(services.case_withdraw(case=case, account=account, note=payload.note))
 
 
 # --- officers --------------------------------------------------------------------------
@@ -397,9 +401,9 @@ def case_withdraw(request: HttpRequest, id: UUID) -> CaseOut:
 
 @router.post("/{id}/claim", response=CaseOut, summary="Officers: take an application",
              openapi_extra=_problems(403, 409, 429))  # fmt: skip
-def case_claim(request: HttpRequest, id: UUID) -> CaseOut:
+def case_claim(request: HttpRequest, id: UUID, payload: NoteIn) -> CaseOut:
     officer, case = _officer_case(request, id)
-    return _case_out(services.case_claim(case=case, officer=officer))
+    return _case_out(services.case_claim(case=case, officer=officer, note=payload.note))
 
 
 class AssignIn(StrictIn):
@@ -414,10 +418,6 @@ def case_assign(request: HttpRequest, id: UUID, payload: AssignIn) -> CaseOut:
     if to is None:
         raise Http404
     return _case_out(services.case_assign(case=case, officer=officer, to=to))
-
-
-class NoteIn(StrictIn):
-    note: str = Field("", max_length=2000, pattern=PLAIN_TEXT)
 
 
 @router.post("/{id}/approve", response=CaseOut, summary="Officers: approve the current step",

@@ -342,7 +342,7 @@ def _is_uuid(text: str) -> bool:
 
 
 @transaction.atomic
-def case_withdraw(*, case: Case, account: Account) -> Case:
+def case_withdraw(*, case: Case, account: Account, note: str = "") -> Case:
     case = _locked(case)
     if case.status in CLOSED_STATUSES:
         raise Problem(409, _("This application is already closed."), code="closed")
@@ -350,7 +350,7 @@ def case_withdraw(*, case: Case, account: Account) -> Case:
         CaseStatus.WITHDRAWN, timezone.now(), None, None,
     )  # fmt: skip
     case.save(update_fields=["status", "closed_at", "queue_agency", "assigned_to"])
-    _event(case, EventKind.WITHDRAWN, actor=actor_of(account))
+    _event(case, EventKind.WITHDRAWN, actor=actor_of(account), note=note)
     return case
 
 
@@ -487,14 +487,14 @@ def _officer_step(case: Case, officer: Account) -> Step:
 
 
 @transaction.atomic
-def case_claim(*, case: Case, officer: Account) -> Case:
+def case_claim(*, case: Case, officer: Account, note: str = "") -> Case:
     """Take a queued application to work on."""
     case = _locked(case)
     step = _officer_step(case, officer)
     if case.assigned_to_id != officer.pk:
         case.assigned_to = officer
         case.save(update_fields=["assigned_to"])
-        _event(case, EventKind.CLAIMED, actor=actor_of(officer), step=step.code)
+        _event(case, EventKind.CLAIMED, actor=actor_of(officer), step=step.code, note=note)
     return case
 
 
