@@ -55,6 +55,9 @@ USAGE = """usage: qyzmet COMMAND [options]
                         evaluate a kept decision again and explain it
   catalog check DIR | load [DIR] | list [--agency CODE]
                         check and publish services and life situations written as YAML
+  programme load [DIR] | run CODE [--resume] [--on DATE] | status CODE
+            | pause CODE [--resume]
+                        load programmes; run a mass programme (resumable); see it; pause it
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
@@ -73,6 +76,7 @@ GROUPS = {
     },
     "rules": {"check", "publish", "list", "explain", "count", "replay"},
     "catalog": {"check", "load", "list"},
+    "programme": {"load", "run", "status", "pause"},
 }  # fmt: skip
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 

@@ -59,6 +59,8 @@ class Config:
     admission_rate: float
     admission_user_per_minute: int
     admission_backlog: int
+    worker_niceness: int  # added to a worker's nice value: web requests come first
+    payout_bank: str  # dotted path of the payout bank adapter; empty: the simulator
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -98,6 +100,8 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         admission_rate=_number(env, "QYZMET_ADMISSION_RATE", "0"),
         admission_user_per_minute=int(_number(env, "QYZMET_ADMISSION_USER_PER_MINUTE", "60")),
         admission_backlog=int(_number(env, "QYZMET_ADMISSION_BACKLOG", "50000")),
+        worker_niceness=int(_number(env, "QYZMET_WORKER_NICENESS", "10")),
+        payout_bank=env.get("QYZMET_PAYOUT_BANK", ""),
     )
 
 

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "qyzmet.messaging",
     "qyzmet.cases",
     "qyzmet.payments",
+    "qyzmet.programmes",
     "qyzmet.api",
     "qyzmet.portal",
 ]
@@ -147,6 +148,12 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # host and is queued again (tasks are idempotent); on the same host a dead worker's tasks
 # are queued again at once.
 QYZMET_TASK_TIMEOUT = 600
+# Workers run at a lower CPU priority than web processes on the same host: in a surge,
+# applications are accepted first and processed as the CPU allows (0: the same priority).
+QYZMET_WORKER_NICENESS = CONFIG.worker_niceness
+
+# The banks mass payments go through (docs/programmes.md): a dotted path, or the simulator.
+QYZMET_PAYOUT_BANK = CONFIG.payout_bank
 
 # How often the worker seals new audit entries, in seconds.
 AUDIT_SEAL_INTERVAL = 10
@@ -160,6 +167,9 @@ QYZMET_PERIODIC_JOBS = [
     "qyzmet.core.admission.admission_prune",
     "qyzmet.cases.services.cases_escalate_periodically",
     "qyzmet.messaging.services.notifications_resend_stuck_periodically",
+    "qyzmet.programmes.services.events_offer",
+    "qyzmet.programmes.services.offers_send_due",
+    "qyzmet.programmes.services.payouts_advance",
 ]
 
 # Surge-proof intake (docs/operations.md): limits on unsafe /api/v1 requests; 0 turns one off.

@@ -27,6 +27,8 @@ SAMPLES = {
     "status": "under review",
     "text": "Application KZ-2026-000042 is under review.",
     "keywords": "STATUS",
+    "accept": "1",
+    "decline": "0",
 }
 CASE_TEMPLATES = [
     "case-accepted", "case-info-requested", "case-completed", "case-refused",

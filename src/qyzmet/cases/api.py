@@ -360,13 +360,15 @@ class SubmitIn(StrictIn):
     signature: UUID = Field(description="the id of my signature over submission_digest")
 
 
-@router.post("/{id}/submit", response={202: CaseOut}, summary="Submit a signed application",
-             openapi_extra=_problems(409, 429))  # fmt: skip
-def case_submit(request: HttpRequest, id: UUID, payload: SubmitIn) -> Status[CaseOut]:
-    """Accepted for processing (202); the timeline shows what happens next."""
+@router.post("/{id}/submit", response={202: CaseSummaryOut},
+             summary="Submit a signed application", openapi_extra=_problems(409, 429))  # fmt: skip
+def case_submit(request: HttpRequest, id: UUID, payload: SubmitIn) -> Status[CaseSummaryOut]:
+    """Accepted for processing (202), with the application's number and deadline; its
+    timeline (GET /cases/{id}) shows what happens next. The answer is kept short, as a
+    surge of submissions is answered by it."""
     account, case = _own_case(request, id, WRITE)
     submitted = services.case_submit(case=case, signature=str(payload.signature), account=account)
-    return Status(202, _case_out(submitted))
+    return Status(202, _summary_out(submitted))
 
 
 class ProvideIn(StrictIn):

@@ -80,7 +80,7 @@ def _notify(case: Case, template: str, *, occasion: str = "", **context: str) ->
 
 def _locked(case: Case) -> Case:
     return (
-        Case.objects.select_related("version", "account", "applicant", "agency")
+        Case.objects.select_related("version__service", "account", "applicant", "agency")
         .select_for_update(of=("self",))
         .get(pk=case.pk)
     )
@@ -292,17 +292,7 @@ def case_submit(*, case: Case, signature: str, account: Account) -> Case:
     the fee is unpaid, or ``signature`` (a signature's id) is not the applicant's over
     :func:`submission_digest`. Accepted submissions are processed by the workers."""
     case = _locked(case)
-    if case.status != CaseStatus.DRAFT or case.locked:
-        raise Problem(409, _("This application is already submitted."), code="not-a-draft")
-    definition = definition_of(case.version)
-    problems = answers_problems(definition.form, case.answers, account.preferred_language)
-    if problems:
-        raise Problem(
-            422, _("Some answers need attention."), code="answers-invalid",
-            errors=[p.as_error() for p in problems],
-        )  # fmt: skip
-    if definition.fee and not fee_is_paid(fee_purpose(case)):
-        raise Problem(422, _("Pay the state fee first."), code="fee-unpaid")
+    definition = _submittable(case, account)
     found = (
         Signature.objects.filter(
             public_id=signature, certificate__account=account,
@@ -316,17 +306,43 @@ def case_submit(*, case: Case, signature: str, account: Account) -> Case:
             422, _("The signature is not yours over this application as it stands."),
             code="signature-mismatch",
         )  # fmt: skip
-    now = timezone.now()
-    case.status, case.signature, case.submitted_at = CaseStatus.SUBMITTED, found, now
-    case.deadline = working_days_add(timezone.localdate(), definition.deadline_working_days)
-    try:
-        with transaction.atomic():
-            case.save(update_fields=["status", "signature", "submitted_at", "deadline"])
-    except IntegrityError as used:
+    # The digest names the case, so a signature can be given for no other one.
+    case.signature = found
+    return _submitted(case, definition, account, data={"signature": signature})
+
+
+@transaction.atomic
+def case_submit_on_answer(*, case: Case, account: Account, answer: str) -> Case:
+    """Submit an application the platform prepared for a proactive offer, on the person's
+    own answer to it (``answer`` names it, such as ``sms:<gateway id>``) instead of a
+    signature: they were asked, by the state, whether they want it."""
+    case = _locked(case)
+    definition = _submittable(case, account)
+    return _submitted(case, definition, account, data={"answer": answer})
+
+
+def _submittable(case: Case, account: Account) -> ServiceDefinition:
+    if case.status != CaseStatus.DRAFT or case.locked:
+        raise Problem(409, _("This application is already submitted."), code="not-a-draft")
+    definition = definition_of(case.version)
+    problems = answers_problems(definition.form, case.answers, account.preferred_language)
+    if problems:
         raise Problem(
-            422, _("This signature was given for another application."), code="signature-used"
-        ) from used
-    _event(case, EventKind.SUBMITTED, actor=actor_of(account), data={"signature": signature})
+            422, _("Some answers need attention."), code="answers-invalid",
+            errors=[p.as_error() for p in problems],
+        )  # fmt: skip
+    if definition.fee and not fee_is_paid(fee_purpose(case)):
+        raise Problem(422, _("Pay the state fee first."), code="fee-unpaid")
+    return definition
+
+
+def _submitted(
+    case: Case, definition: ServiceDefinition, account: Account, *, data: dict[str, Any]
+) -> Case:
+    case.status, case.submitted_at = CaseStatus.SUBMITTED, timezone.now()
+    case.deadline = working_days_add(timezone.localdate(), definition.deadline_working_days)
+    case.save(update_fields=["status", "signature", "submitted_at", "deadline"])
+    _event(case, EventKind.SUBMITTED, actor=actor_of(account), data=data)
     _enqueue_processing(case)
     return case
 

@@ -130,6 +130,15 @@ class Result(Strict):
 _MONEY = re.compile(r"^(?P<amount>\d[\d_ ]*(?:\.\d{1,2})?) ?(?:KZT|₸)$")
 
 
+def money_tiyn(value: Any, *, field: str = "amount", example: str = "1380 KZT") -> int:
+    """Tiyn from an amount written in tenge with its currency ("42 500 KZT", "1380.00 ₸");
+    a ValueError that shows how to write it otherwise."""
+    match = _MONEY.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        raise ValueError(f"write the {field} in tenge with its currency: {example}")
+    return int(Decimal(match["amount"].replace("_", "").replace(" ", "")) * 100)
+
+
 class ServiceDefinition(Strict):
     """A public service as its agency publishes it."""
 
@@ -150,14 +159,10 @@ class ServiceDefinition(Strict):
     @field_validator("fee", mode="before")
     @classmethod
     def _money(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            match = _MONEY.match(value.strip())
-            if match is None:
-                raise ValueError("write the fee in tenge with its currency: 1380 KZT")
-            return int(Decimal(match["amount"].replace("_", "").replace(" ", "")) * 100)
         if type(value) is int and value == 0:
             return 0
-        raise ValueError("write the fee in tenge with its currency: 1380 KZT, or 0")
+        example = "1380 KZT" if isinstance(value, str) else "1380 KZT, or 0"
+        return money_tiyn(value, field="fee", example=example)
 
     @field_serializer("fee")
     def _money_text(self, fee: int) -> str | int:

@@ -87,6 +87,17 @@ def catalogue_read(directory: Path) -> Catalogue:
     )
 
 
+def definition_files_read(
+    directory: Path, folder: str, model: type[M], problems: list[Problem]
+) -> dict[str, tuple[M, Where]]:
+    """Every definition in ``directory/folder`` checked against ``model`` on its own, by
+    code; what is wrong is added to ``problems`` (for definitions other apps keep)."""
+    reader = _Reader(directory)
+    found = dict(reader.definitions(folder, model))
+    problems += reader.problems
+    return found
+
+
 class _Reader:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
@@ -94,7 +105,7 @@ class _Reader:
         self.files: dict[str, str] = {}
         self.unreadable: set[str] = set()  # codes (file names) of files with problems
 
-    def definitions(self, folder: str, model: type[M]) -> Iterator[tuple[str, tuple[M, _Where]]]:
+    def definitions(self, folder: str, model: type[M]) -> Iterator[tuple[str, tuple[M, Where]]]:
         for path in sorted((self.directory / folder).glob("*.y*ml")):
             name = str(path.relative_to(self.directory.parent))
             self.unreadable.add(path.stem)
@@ -106,7 +117,7 @@ class _Reader:
             except YamlError as error:
                 self.problems.append(Problem(name, error.line, "", error.message))
                 continue
-            where = _Where(name, document, self.problems)
+            where = Where(name, document, self.problems)
             try:
                 definition = model.model_validate(document.data)
             except ValidationError as error:
@@ -122,7 +133,7 @@ class _Reader:
             yield code, (definition, where)
 
     def check_services(
-        self, services: dict[str, tuple[ServiceDefinition, _Where]]
+        self, services: dict[str, tuple[ServiceDefinition, Where]]
     ) -> dict[str, RuleVersion]:
         agencies = set(Agency.objects.values_list("code", flat=True))
         rule_versions: dict[str, RuleVersion] = {}
@@ -132,8 +143,8 @@ class _Reader:
 
     def check_situations(
         self,
-        situations: dict[str, tuple[LifeSituationDefinition, _Where]],
-        services: dict[str, tuple[ServiceDefinition, _Where]],
+        situations: dict[str, tuple[LifeSituationDefinition, Where]],
+        services: dict[str, tuple[ServiceDefinition, Where]],
     ) -> None:
         from qyzmet.catalog.selectors import service_definition_latest
 
@@ -181,7 +192,7 @@ class _Reader:
 
 
 @dataclass
-class _Where:
+class Where:
     """One file's problems, placed at the line of the field they are about."""
 
     file: str
@@ -247,7 +258,7 @@ class _ServiceCheck:
     def __init__(
         self,
         definition: ServiceDefinition,
-        where: _Where,
+        where: Where,
         agencies: set[str],
         rule_versions: dict[str, RuleVersion],
     ) -> None:

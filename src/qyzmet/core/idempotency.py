@@ -69,12 +69,9 @@ class IdempotencyMiddleware:
                 code="invalid-idempotency-key",
             )
         scope, digest = credential_scope(request), _request_digest(request)
-        stored = IdempotentRequest.objects.filter(scope=scope, key=key).first()
-        if stored is not None:
-            return _replay(request, stored, digest)
         with transaction.atomic():
             row_id = _claim(scope=scope, key=key, request=request, digest=digest)
-            if row_id is None:  # a duplicate ran meanwhile and has committed: answer as it did
+            if row_id is None:  # answered before, or by a duplicate that ran meanwhile
                 stored = IdempotentRequest.objects.filter(scope=scope, key=key).first()
                 if stored is None:  # pruned in between: vanishingly rare, and safe to retry
                     return _busy(request)

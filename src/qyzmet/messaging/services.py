@@ -264,11 +264,12 @@ def phone_normalise(phone: str) -> str:
 
 @transaction.atomic
 def sms_reply_code_register(
-    *, phone: str, keyword: str, subject: str, ttl: timedelta, actor: str
+    *, phone: str, keyword: str, subject: str, ttl: timedelta, actor: str, code: str = ""
 ) -> str:
     """A code (four digits) the person with ``phone`` may start a reply with, within
     ``ttl``, to reach the handler of ``keyword`` about ``subject``; used once. Put the
-    code in the message that asks for the reply."""
+    code in the message that asks for the reply. A ``code`` the caller wants ("1" to
+    accept, say) is used while no other waiting code of the phone is the same."""
     word = keyword.upper()
     if sms_handler_for(word) is None:
         raise ValueError(f"no SMS handler is registered for {word}")
@@ -281,7 +282,8 @@ def sms_reply_code_register(
     )
     if len(active) >= 1000:
         raise ValueError(f"too many reply codes are waiting for {phone}")
-    code = f"{secrets.randbelow(10_000):04d}"
+    if not code or code in active:
+        code = f"{secrets.randbelow(10_000):04d}"
     while code in active:
         code = f"{secrets.randbelow(10_000):04d}"
     reply_code = SmsReplyCode.objects.create(

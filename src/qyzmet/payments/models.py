@@ -53,3 +53,148 @@ class FeePayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose} ({self.status})"
+
+
+# --- payouts: money the state pays to many people ---------------------------------------
+
+
+class PayoutAccountSource(models.TextChoices):
+    KNOWN = "known", _("known from earlier state payments")
+    PERSON = "person", _("given by the person")
+
+
+class PayoutAccount(models.Model):
+    """A bank account a person receives state payments into. The primary one is used;
+    a person may give another, which then becomes primary."""
+
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="payout_accounts")
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("bank (BIC)"), max_length=11)
+    primary = models.BooleanField(_("primary"), default=True)
+    source = models.CharField(_("source"), max_length=8, choices=PayoutAccountSource.choices)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("payout account")
+        verbose_name_plural = _("payout accounts")
+        constraints = [
+            models.UniqueConstraint(fields=["person", "iban"], name="payout_account_unique"),
+            models.UniqueConstraint(
+                fields=["person"], condition=Q(primary=True), name="payout_account_one_primary"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.iban
+
+
+class Disbursement(models.Model):
+    """Money one purpose pays out to many people (a programme's payments), from one
+    treasury account, under a cap the database holds: ``committed`` is what the payment
+    orders made so far add up to, and it can never pass ``cap``."""
+
+    code = models.CharField(_("code"), max_length=100, unique=True)
+    description = models.CharField(_("description"), max_length=140)
+    currency = models.CharField(_("currency"), max_length=3, default="KZT")
+    cap = models.BigIntegerField(_("budget cap (tiyn)"))
+    committed = models.BigIntegerField(_("committed (tiyn)"), default=0)
+    debtor_name = models.CharField(_("paying organisation"), max_length=140)
+    debtor_bin = models.CharField(_("its BIN"), max_length=12)
+    debtor_iban = models.CharField(_("its IBAN"), max_length=34)
+    debtor_bic = models.CharField(_("its bank (BIC)"), max_length=11)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("disbursement")
+        verbose_name_plural = _("disbursements")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(committed__gte=0) & Q(committed__lte=models.F("cap")),
+                name="disbursement_within_cap",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class OrderStatus(models.TextChoices):
+    CREATED = "created", _("waiting for a bank file")
+    FILED = "filed", _("sent to the bank")
+    PAID = "paid", _("paid")
+    REJECTED = "rejected", _("rejected by the bank")
+
+
+class BankFile(models.Model):
+    """One pain.001 credit transfer file to one bank, and the bank's status report on it."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="files")
+    message_id = models.CharField(_("message id"), max_length=35, unique=True)
+    bic = models.CharField(_("bank (BIC)"), max_length=11)
+    transfers = models.IntegerField(_("transfers"))
+    control_sum = models.BigIntegerField(_("control sum (tiyn)"))
+    created_at = models.DateTimeField(_("created"))
+    content_sha256 = models.CharField(_("content (blob)"), max_length=64)
+    transmitted_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    report_name = models.CharField(
+        _("status report"), max_length=200, null=True, blank=True, unique=True
+    )
+    reported_at = models.DateTimeField(_("reported"), null=True, blank=True)
+    group_status = models.CharField(_("bank's answer"), max_length=4, blank=True)
+    rejected = models.IntegerField(_("rejected"), default=0)
+
+    class Meta:
+        verbose_name = _("bank file")
+        verbose_name_plural = _("bank files")
+
+    def __str__(self) -> str:
+        return self.message_id
+
+
+class PaymentOrder(models.Model):
+    """One payment to one person under one disbursement: the database holds at most one,
+    so nobody is paid twice. A rejected order is sent again (``attempt`` + 1) once the
+    person gives another account; each attempt has its own end-to-end id."""
+
+    disbursement = models.ForeignKey(Disbursement, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    amount = models.BigIntegerField(_("amount (tiyn)"))
+    creditor_name = models.CharField(_("payee"), max_length=140)
+    iban = models.CharField(_("IBAN"), max_length=34)
+    bic = models.CharField(_("bank (BIC)"), max_length=11)
+    status = models.CharField(
+        _("status"), max_length=8, choices=OrderStatus.choices, default=OrderStatus.CREATED
+    )
+    attempt = models.SmallIntegerField(_("attempt"), default=1)
+    file = models.ForeignKey(
+        BankFile, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
+    reason = models.CharField(_("bank's reason code"), max_length=4, blank=True)
+    created_at = models.DateTimeField(_("created"))
+
+    class Meta:
+        verbose_name = _("payment order")
+        verbose_name_plural = _("payment orders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["disbursement", "person"], name="payment_order_once_per_person"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_order_positive"),
+        ]
+        indexes = [
+            # What the next bank file of a bank takes.
+            models.Index(
+                fields=["disbursement", "bic", "id"],
+                condition=Q(status="created"),
+                name="payment_orders_to_file",
+            ),
+            models.Index(fields=["person"], name="payment_orders_of_person"),
+        ]
+
+    def __str__(self) -> str:
+        return end_to_end_id(self.pk, self.attempt)
+
+
+def end_to_end_id(order_id: int, attempt: int) -> str:
+    """The id a transfer carries through the banks and back in their status reports."""
+    return f"Q{order_id}-{attempt}"

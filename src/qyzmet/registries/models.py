@@ -327,3 +327,29 @@ class GenerationRun(models.Model):
 
     def __str__(self) -> str:
         return f"seed {self.seed}, {self.persons} persons"
+
+
+class EventKind(models.TextChoices):
+    BIRTH = "birth-registered", _("birth registered")
+    DEATH = "death-registered", _("death registered")
+    MARRIAGE = "marriage-registered", _("marriage registered")
+
+
+class RegistryEvent(models.Model):
+    """A life event written to the registries, kept in the same transaction as the write:
+    the journal proactive services read in order (``id``), so none is missed or read twice.
+    ``persons`` are whom it concerns: a child's parents, a deceased's close relatives,
+    both spouses."""
+
+    kind = models.CharField(_("event"), max_length=24, choices=EventKind.choices)
+    subject = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    persons = models.JSONField(_("persons concerned (ids)"), default=list)
+    on = models.DateField(_("date of the event"))
+    at = models.DateTimeField(_("recorded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("registry event")
+        verbose_name_plural = _("registry events")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.subject_id}"

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from qyzmet.core.audit import audit_record
@@ -90,6 +91,10 @@ def birth_register(
             person=child, relative=record.person, relation=m.FamilyRelation.PARENT, since=birth_date
         )
     parents = [record.person.iin for record in [parent, *others]]
+    m.RegistryEvent.objects.create(
+        kind=m.EventKind.BIRTH, subject=child, on=birth_date,
+        persons=[record.person_id for record in [parent, *others]],
+    )  # fmt: skip
     audit_record(
         actor=actor, action="registry.birth.register", object_type="population",
         object_id=child.iin, data={"parents": parents},
@@ -104,6 +109,13 @@ def death_register(*, iin: str, death_date: date, actor: str) -> m.PopulationRec
         raise Problem(409, "This death is already registered.", code="already-registered")
     if death_date < record.birth_date or death_date > timezone.localdate():
         raise Problem(422, "The date of death is not possible.", code="impossible-date")
+    relatives = m.FamilyLink.objects.filter(
+        Q(person=record.person) | Q(relative=record.person), until__isnull=True
+    ).values_list("person_id", "relative_id")
+    m.RegistryEvent.objects.create(
+        kind=m.EventKind.DEATH, subject=record.person, on=death_date,
+        persons=sorted({p for pair in relatives for p in pair} - {record.person_id}),
+    )  # fmt: skip
     return record_revise(
         record=record, changes={"death_date": death_date}, reason="death registered", actor=actor
     )
@@ -125,6 +137,10 @@ def marriage_register(*, iin: str, spouse_iin: str, on: date, actor: str) -> m.F
     link = m.FamilyLink.objects.create(
         person=one.person, relative=other.person, relation=m.FamilyRelation.SPOUSE, since=on
     )
+    m.RegistryEvent.objects.create(
+        kind=m.EventKind.MARRIAGE, subject=one.person, on=on,
+        persons=[one.person_id, other.person_id],
+    )  # fmt: skip
     audit_record(
         actor=actor, action="registry.marriage.register", object_type="families",
         object_id=str(link.pk), data={"spouses": [iin, spouse_iin]},

@@ -1,0 +1,355 @@
+"""Payouts: money the state pays to many people, exactly once each, never past the budget.
+
+A caller (a programme, say) opens a :class:`Disbursement` with a cap, then hands this
+module sets of payees; the module makes one payment order per person (the database refuses
+a second), groups the orders per bank into pain.001 credit transfer files, sends them
+through the payout bank adapter, and applies the banks' pain.002 status reports. Each step
+commits in small transactions and starts from what it finds, so a run killed anywhere can
+simply be run again (docs/programmes.md).
+
+The payments app never imports its callers: a payee set is a queryset of plain values.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.db.models import Count, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qyzmet.core.audit import audit_record
+from qyzmet.core.errors import Problem
+from qyzmet.documents.blobs import blob_store
+from qyzmet.identity.models import Person
+from qyzmet.payments.iso20022 import (
+    Party,
+    StatusReport,
+    Transfer,
+    iban_valid,
+    pain001_write,
+    pain002_read,
+)
+from qyzmet.payments.models import (
+    BankFile,
+    Disbursement,
+    OrderStatus,
+    PaymentOrder,
+    PayoutAccount,
+    PayoutAccountSource,
+    end_to_end_id,
+)
+from qyzmet.payments.payout_banks import TransmitFailed, payout_bank
+
+logger = logging.getLogger("qyzmet.payments")
+# Transfers in one bank file: a bank takes files of tens of thousands of payments.
+TRANSFERS_PER_FILE = 50_000
+READ_BATCH = 5_000  # orders read at a time while a file is written
+PAYEE_COLUMNS = ("person_id", "amount", "creditor_name", "iban", "bic")
+
+
+@dataclass(frozen=True)
+class Made:
+    """What one call of :func:`payment_orders_make` added."""
+
+    orders: int
+    amount: int
+
+
+def disbursement_open(
+    *, code: str, description: str, cap: int, debtor: Party, actor: str
+) -> Disbursement:
+    """The disbursement ``code``, opened with this cap and paying account if it is new.
+    Opening it again returns it; the cap can be raised but never set below what is
+    committed (the database holds that too)."""
+    with transaction.atomic():
+        found, created = Disbursement.objects.select_for_update().get_or_create(
+            code=code,
+            defaults={
+                "description": description, "cap": cap, "debtor_name": debtor.name,
+                "debtor_bin": debtor.bin, "debtor_iban": debtor.iban, "debtor_bic": debtor.bic,
+            },
+        )  # fmt: skip
+        if created:
+            audit_record(actor=actor, action="payments.disbursement.open",
+                         object_type="disbursement", object_id=code, data={"cap": cap})  # fmt: skip
+        elif found.cap != cap:
+            if cap < found.committed:
+                raise Problem(
+                    409, _("The budget cannot be less than what is already committed."),
+                    code="cap-below-committed",
+                )  # fmt: skip
+            audit_record(actor=actor, action="payments.disbursement.cap",
+                         object_type="disbursement", object_id=code,
+                         data={"from": found.cap, "to": cap})  # fmt: skip
+            found.cap = cap
+            found.save(update_fields=["cap"])
+    return found
+
+
+def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Made:
+    """Make a payment order for each payee who has none under ``disbursement`` yet, in
+    person order, as long as the budget allows; returns what was added.
+
+    ``payees`` is a ``values_list`` queryset of (person id, amount in tiyn, payee name,
+    IBAN, BIC), one row per person. One statement inserts them all; the disbursement's row
+    is locked meanwhile, so concurrent callers take turns and the cap holds. Payees past
+    the cap are left out: call again after raising it."""
+    select, params = payees.query.get_compiler(connection=connection).as_sql()
+    table = PaymentOrder._meta.db_table
+    with transaction.atomic():
+        locked = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        left = locked.cap - locked.committed
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH payees({', '.join(PAYEE_COLUMNS)}) AS ({select}), "  # noqa: S608 - model names
+                "candidates AS ("
+                " SELECT p.*, SUM(p.amount) OVER (ORDER BY p.person_id ROWS UNBOUNDED PRECEDING)"
+                "  AS running FROM payees p"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {table} o"
+                "  WHERE o.disbursement_id = %s AND o.person_id = p.person_id)) "
+                f"INSERT INTO {table} (disbursement_id, person_id, amount, creditor_name,"
+                " iban, bic, status, attempt, reason, created_at)"
+                " SELECT %s, person_id, amount, creditor_name, iban, bic, %s, 1, '', %s"
+                " FROM candidates WHERE running <= %s"
+                " ON CONFLICT (disbursement_id, person_id) DO NOTHING RETURNING amount",
+                [*params, locked.pk, locked.pk, OrderStatus.CREATED, timezone.now(), left],
+            )
+            amounts = [row[0] for row in cursor.fetchall()]
+        made = Made(orders=len(amounts), amount=sum(amounts))
+        if made.orders:
+            Disbursement.objects.filter(pk=locked.pk).update(
+                committed=locked.committed + made.amount
+            )
+    return made
+
+
+def _debtor(disbursement: Disbursement) -> Party:
+    return Party(name=disbursement.debtor_name, iban=disbursement.debtor_iban,
+                 bic=disbursement.debtor_bic, bin=disbursement.debtor_bin)  # fmt: skip
+
+
+def bank_file_next(
+    disbursement: Disbursement, *, per_file: int = TRANSFERS_PER_FILE
+) -> BankFile | None:
+    """Put up to ``per_file`` orders waiting for a bank file (all for one bank) into a new
+    pain.001 file, kept in the blob store; None when no order waits. Orders another
+    transaction is filing are skipped, so runs side by side never file an order twice."""
+    skip_locked = (
+        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    )
+    table = PaymentOrder._meta.db_table
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT bic FROM {table} WHERE disbursement_id = %s AND status = %s"  # noqa: S608
+                f" ORDER BY bic, id LIMIT 1{skip_locked}",
+                [disbursement.pk, OrderStatus.CREATED],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None
+            created_at = timezone.now()
+            file = BankFile.objects.create(
+                disbursement=disbursement, message_id=_message_id(created_at), bic=row[0],
+                transfers=0, control_sum=0, created_at=created_at, content_sha256="",
+            )  # fmt: skip
+            cursor.execute(
+                f"UPDATE {table} SET status = %s, file_id = %s WHERE id IN ("  # noqa: S608
+                f" SELECT id FROM {table} WHERE disbursement_id = %s AND status = %s AND bic = %s"
+                f" ORDER BY id LIMIT %s{skip_locked})",
+                [
+                    OrderStatus.FILED,
+                    file.pk,
+                    disbursement.pk,
+                    OrderStatus.CREATED,
+                    row[0],
+                    per_file,
+                ],
+            )
+        totals = PaymentOrder.objects.filter(file=file).aggregate(n=Count("id"), sum=Sum("amount"))
+        file.transfers, file.control_sum = totals["n"], totals["sum"] or 0
+        content = io.BytesIO()
+        pain001_write(
+            content, message_id=file.message_id, created_at=created_at,
+            execution_date=timezone.localdate(created_at), debtor=_debtor(disbursement),
+            transfers=_transfers(file, disbursement), count=file.transfers,
+            control_sum=file.control_sum,
+        )  # fmt: skip
+        file.content_sha256 = blob_store().put(content.getvalue())
+        file.save(update_fields=["transfers", "control_sum", "content_sha256"])
+    return file
+
+
+def _message_id(at: datetime) -> str:
+    return f"QZ{at:%Y%m%d}{uuid.uuid4().hex[:20].upper()}"
+
+
+def _transfers(file: BankFile, disbursement: Disbursement) -> Iterator[Transfer]:
+    remittance = disbursement.description
+    last = 0
+    while True:
+        batch = list(
+            PaymentOrder.objects.filter(file=file, pk__gt=last)
+            .order_by("pk")
+            .values_list("pk", "attempt", "amount", "creditor_name", "iban", "bic")[:READ_BATCH]
+        )
+        for pk, attempt, amount, name, iban, bic in batch:
+            yield Transfer(end_to_end_id=end_to_end_id(pk, attempt), amount=amount,
+                           creditor_name=name, creditor_iban=iban, creditor_bic=bic,
+                           remittance=remittance)  # fmt: skip
+        if len(batch) < READ_BATCH:
+            return
+        last = batch[-1][0]
+
+
+def bank_file_content(file: BankFile) -> bytes:
+    return blob_store().get(file.content_sha256)
+
+
+def bank_files_transmit(disbursement: Disbursement) -> int:
+    """Send every written file not sent yet, until the bank fails to take one (it is down:
+    the rest wait for the next try); how many were sent. A file sent again after a crash
+    is recognised by the bank by its message id and answered once."""
+    sent = 0
+    bank = payout_bank()
+    for file in bank_files_unsent(disbursement):
+        try:
+            bank.transmit(name=f"{file.message_id}.xml", content=bank_file_content(file))
+        except TransmitFailed as failed:
+            logger.warning("bank file %s not taken by the bank, will retry: %s", file, failed)
+            break
+        BankFile.objects.filter(pk=file.pk).update(transmitted_at=timezone.now())
+        sent += 1
+    return sent
+
+
+def bank_files_unsent(disbursement: Disbursement) -> QuerySet[BankFile]:
+    waiting = BankFile.objects.filter(disbursement=disbursement, transmitted_at__isnull=True)
+    return waiting.exclude(content_sha256="").order_by("pk")
+
+
+def bank_reports_apply() -> int:
+    """Read the banks' status reports not read yet and settle the orders they report on:
+    rejected ones with the bank's reason, the rest of the file paid. Each report is
+    applied once, in one transaction with the record that it was; how many were."""
+    applied = 0
+    known = set(BankFile.objects.exclude(report_name=None).values_list("report_name", flat=True))
+    for name, content in payout_bank().status_reports():
+        if name in known:
+            continue
+        try:
+            report = pain002_read(content)
+        except ValueError as unreadable:  # not final yet, or not a report: read it next time
+            logger.warning("status report %s not applied: %s", name, unreadable)
+            continue
+        if _report_apply(name, report):
+            applied += 1
+    return applied
+
+
+@transaction.atomic
+def _report_apply(name: str, report: StatusReport) -> bool:
+    file = (
+        BankFile.objects.select_for_update()
+        .filter(message_id=report.original_message_id, report_name=None)
+        .first()
+    )
+    if file is None:  # applied meanwhile, or about no file of ours
+        return False
+    rejected: dict[str, list[tuple[int, int]]] = {}
+    for status in report.transactions:
+        if not status.accepted:
+            rejected.setdefault(status.reason, []).append(_order_of(status.end_to_end_id))
+    for reason, orders in rejected.items():
+        for order_id, attempt in orders:
+            PaymentOrder.objects.filter(
+                pk=order_id, attempt=attempt, file=file, status=OrderStatus.FILED
+            ).update(status=OrderStatus.REJECTED, reason=reason[:4])
+    # The transfers a report does not list take the report's group status.
+    unlisted = PaymentOrder.objects.filter(file=file, status=OrderStatus.FILED)
+    if report.unlisted_accepted:
+        unlisted.update(status=OrderStatus.PAID)
+    else:  # the whole file refused (a wrong control sum, say): the group's reason
+        unlisted.update(status=OrderStatus.REJECTED, reason=report.reason[:4])
+    file.report_name, file.reported_at = name, timezone.now()
+    file.group_status = report.group_status
+    file.rejected = PaymentOrder.objects.filter(file=file, status=OrderStatus.REJECTED).count()
+    file.save(update_fields=["report_name", "reported_at", "group_status", "rejected"])
+    audit_record(actor="system", action="payments.bank-report", object_type="bank-file",
+                 object_id=file.message_id,
+                 data={"report": name, "group_status": report.group_status,
+                       "rejected": file.rejected})  # fmt: skip
+    return True
+
+
+def _order_of(end_to_end: str) -> tuple[int, int]:
+    order, _sep, attempt = end_to_end.removeprefix("Q").partition("-")
+    return int(order), int(attempt)
+
+
+def payout_account_set(*, person: Person, iban: str, bic: str, actor: str) -> PayoutAccount:
+    """Make ``iban`` the person's primary payout account, and send again every order of
+    theirs a bank rejected (as a new attempt, to this account)."""
+    iban = iban.replace(" ", "").upper()
+    if not iban_valid(iban):
+        raise Problem(422, _("This is not a valid IBAN."), code="iban-invalid")
+    with transaction.atomic():
+        PayoutAccount.objects.filter(person=person, primary=True).exclude(iban=iban).update(
+            primary=False
+        )
+        account, _created = PayoutAccount.objects.update_or_create(
+            person=person, iban=iban,
+            defaults={"bic": bic, "primary": True, "source": PayoutAccountSource.PERSON},
+        )  # fmt: skip
+        audit_record(actor=actor, action="payments.payout-account", object_type="person",
+                     object_id=person.iin, data={"iban": iban, "bic": bic})  # fmt: skip
+        for order in PaymentOrder.objects.select_for_update().filter(
+            person=person, status=OrderStatus.REJECTED
+        ):
+            _reissue(order, account, actor=actor)
+    return account
+
+
+def _reissue(order: PaymentOrder, account: PayoutAccount, *, actor: str) -> None:
+    audit_record(actor=actor, action="payments.order.reissue", object_type="payment-order",
+                 object_id=str(order),
+                 data={"reason": order.reason, "iban": account.iban})  # fmt: skip
+    order.iban, order.bic, order.attempt = account.iban, account.bic, order.attempt + 1
+    order.status, order.file, order.reason = OrderStatus.CREATED, None, ""
+    order.save(update_fields=["iban", "bic", "attempt", "status", "file", "reason"])
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Reconciliation of one disbursement: orders and money per status."""
+
+    cap: int
+    committed: int
+    by_status: dict[str, tuple[int, int]]  # status -> (orders, tiyn)
+
+    @property
+    def paid(self) -> int:
+        return self.by_status.get(OrderStatus.PAID, (0, 0))[1]
+
+
+def disbursement_totals(disbursement: Disbursement) -> Totals:
+    rows = (
+        PaymentOrder.objects.filter(disbursement=disbursement)
+        .order_by()
+        .values("status")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+    )
+    fresh = Disbursement.objects.get(pk=disbursement.pk)
+    return Totals(
+        cap=fresh.cap,
+        committed=fresh.committed,
+        by_status={r["status"]: (r["n"], r["amount"] or 0) for r in rows},
+    )

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class ProgrammesConfig(AppConfig):
+    name = "qyzmet.programmes"
+    verbose_name = "Programmes and proactive offers"
+
+    def ready(self) -> None:
+        from qyzmet.messaging.handlers import sms_handler_register
+        from qyzmet.programmes.sms import OFFER_KEYWORD, offer_reply
+
+        sms_handler_register(OFFER_KEYWORD, offer_reply)

@@ -1,0 +1,611 @@
+"""Programmes: load their definitions; run a mass programme stage by stage; send offers;
+take answers from SMS, the portal and the API; pay through the payments app.
+
+A run is resumable at every point. Each stage works in chunks, and each chunk commits in
+one transaction with the run's cursor, so a run killed anywhere goes on from the last
+committed chunk; what a chunk writes is keyed (one offer per person and programme, one
+payment order per person and disbursement, one status report per bank file), so a chunk
+done twice changes nothing the second time (docs/programmes.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Max, Value
+from django.db.models.functions import Concat
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from qyzmet.cases.services import case_open, case_submit_on_answer
+from qyzmet.catalog.selectors import NotInCatalogue, service_version_get
+from qyzmet.catalog.validation import (
+    CatalogueInvalid,
+    definition_files_read,
+)
+from qyzmet.catalog.validation import (
+    Problem as FileProblem,
+)
+from qyzmet.core.audit import audit_record
+from qyzmet.core.errors import Problem
+from qyzmet.identity.models import Account, AccountKind, Agency, Person
+from qyzmet.messaging.services import notification_queue, sms_reply_code_register
+from qyzmet.payments import payouts
+from qyzmet.payments.iso20022 import Party
+from qyzmet.payments.models import Disbursement, PayoutAccount
+from qyzmet.programmes.definitions import ProgrammeDefinition
+from qyzmet.programmes.models import (
+    EventCursor,
+    Offer,
+    OfferStatus,
+    Programme,
+    ProgrammeRun,
+    Stage,
+)
+from qyzmet.registries.models import PopulationRecord, RegistryEvent
+from qyzmet.rules.checker import rule_check
+from qyzmet.rules.explanations import explain
+from qyzmet.rules.models import RuleVersion
+from qyzmet.rules.population import eligible_population
+from qyzmet.rules.selectors import RuleNotFound, rule_version_get
+from qyzmet.rules.services import decision_make
+from qyzmet.rules.sources import PersonUnknown, RegistrySource
+
+SHIPPED = Path(__file__).resolve().parent / "defs"
+FOLDER = "programmes"
+CHUNK_PERSONS = 250_000  # person ids a chunk of the eligibility and orders stages covers
+OFFER_BATCH = 500  # offers queued in one transaction
+ACTOR = "programmes"
+BANK_RETRY_SECONDS = 5.0  # a run waits this long for a bank that is down or has not answered
+Say = Callable[[str], None]
+
+
+# --- definitions -------------------------------------------------------------------------
+
+
+def programmes_read(directory: Path) -> dict[str, tuple[ProgrammeDefinition, RuleVersion]]:
+    """Every programme under ``directory/programmes``, checked; CatalogueInvalid names
+    each problem by file, line and field."""
+    problems: list[FileProblem] = []
+    found = definition_files_read(directory, FOLDER, ProgrammeDefinition, problems)
+    checked: dict[str, tuple[ProgrammeDefinition, RuleVersion]] = {}
+    agencies = set(Agency.objects.values_list("code", flat=True))
+    for code, (definition, where) in found.items():
+        if definition.agency not in agencies:
+            where.problem(("agency",), f"there is no agency {definition.agency!r}")
+        try:
+            version = rule_version_get(definition.rule)
+        except RuleNotFound:
+            where.problem(("rule",), f"no rule {definition.rule!r} is published")
+            continue
+        if definition.service is not None:
+            try:
+                service_version_get(definition.service)
+            except NotInCatalogue:
+                where.problem(("service",), f"no service {definition.service!r} is published")
+        checked[code] = (definition, version)
+    if not found and not problems:
+        problems.append(FileProblem(str(directory), None, "", f"no definitions in {FOLDER}/"))
+    if problems:
+        raise CatalogueInvalid(problems)
+    return checked
+
+
+def programmes_load(directory: Path = SHIPPED, *, actor: str) -> list[Programme]:
+    """Load (or update) every programme under ``directory``; one that pays gets its
+    disbursement with the budget as cap."""
+    loaded = []
+    with transaction.atomic():
+        for code, (definition, version) in programmes_read(directory).items():
+            disbursement = None
+            payer = definition.payer
+            if definition.payment is not None:
+                if payer is None or definition.budget is None:  # the definition checks it
+                    raise ValueError(f"{code} pays without a payer or a budget")
+                disbursement = payouts.disbursement_open(
+                    code=f"programme:{code}", description=definition.name.get("en")[:140],
+                    cap=definition.budget, actor=actor,
+                    debtor=Party(name=payer.name, iban=payer.iban, bic=payer.bic, bin=payer.bin),
+                )  # fmt: skip
+            programme, _created = Programme.objects.update_or_create(
+                code=code,
+                defaults={"definition": definition.model_dump(mode="json"),
+                          "rule_version": version, "disbursement": disbursement},
+            )  # fmt: skip
+            audit_record(actor=actor, action="programmes.load", object_type="programme",
+                         object_id=code, data={"rule_version": version.number})  # fmt: skip
+            loaded.append(programme)
+    return loaded
+
+
+def programme_get(code: str) -> Programme:
+    programme = Programme.objects.select_related("rule_version", "disbursement").filter(code=code)
+    found = programme.first()
+    if found is None:
+        raise Problem(404, _("There is no such programme."), code="no-such-programme")
+    return found
+
+
+def definition_of(programme: Programme) -> ProgrammeDefinition:
+    return ProgrammeDefinition.model_validate(programme.definition)
+
+
+# --- runs --------------------------------------------------------------------------------
+
+
+class RunPaused(Exception):
+    """The programme is paused; the run stops after the chunk it was in."""
+
+
+def programme_pause(code: str, *, paused: bool, actor: str) -> Programme:
+    programme = programme_get(code)
+    programme.paused_at = timezone.now() if paused else None
+    programme.save(update_fields=["paused_at"])
+    audit_record(actor=actor, action="programmes.pause" if paused else "programmes.resume",
+                 object_type="programme", object_id=code)  # fmt: skip
+    return programme
+
+
+def programme_run(
+    code: str, *, resume: bool = False, on: date | None = None, say: Say = lambda _text: None
+) -> ProgrammeRun:
+    """Run a mass programme through its stages (eligibility, orders, bank files, sending
+    them, the banks' answers), or with ``resume`` go on with its open run from where it
+    stopped. Raises RunPaused when the programme is paused (resume it, then run again)."""
+    programme = programme_get(code)
+    definition = definition_of(programme)
+    if definition.trigger != "run":
+        raise Problem(409, _("This programme starts from registry events, not by a run."),
+                      code="not-a-mass-programme")  # fmt: skip
+    run = ProgrammeRun.objects.filter(programme=programme, finished_at=None).first()
+    if run is not None and not resume:
+        raise Problem(409, _("This programme has an unfinished run: resume it."),
+                      code="run-open")  # fmt: skip
+    if run is None:
+        run = ProgrammeRun.objects.create(
+            programme=programme, on=on or timezone.localdate(), stage=Stage.ELIGIBILITY,
+            counts={"last_person": _last_person()},
+        )  # fmt: skip
+        audit_record(actor=ACTOR, action="programmes.run.start", object_type="programme",
+                     object_id=code, data={"run": run.pk, "on": run.on.isoformat()})  # fmt: skip
+    started = {run.stage: time.monotonic()}
+    while run.stage != Stage.DONE:
+        if Programme.objects.filter(pk=programme.pk, paused_at__isnull=False).exists():
+            raise RunPaused(code)
+        stage = run.stage
+        run = STEPS[Stage(stage)](run, programme, definition)
+        if run.stage != stage:
+            say(f"{stage}: done in {time.monotonic() - started[stage]:.1f} s "
+                f"({_stage_count(run, stage)})")  # fmt: skip
+            started[run.stage] = time.monotonic()
+    return run
+
+
+def _disbursement(programme: Programme) -> Disbursement:
+    if programme.disbursement is None:
+        raise Problem(409, _("This programme makes no payments."), code="no-payments")
+    return programme.disbursement
+
+
+def _last_person() -> int:
+    return PopulationRecord.objects.aggregate(last=Max("person_id"))["last"] or 0
+
+
+def _stage_count(run: ProgrammeRun, stage: str) -> str:
+    value = run.counts.get(stage)
+    return f"{value:,}" if isinstance(value, int) else "-"
+
+
+def _advance(run: ProgrammeRun, *, finished: bool, cursor: int, added: int = 0) -> ProgrammeRun:
+    """Record a chunk's progress (in the chunk's transaction): the cursor, the stage's
+    count, and the next stage once this one is finished."""
+    counts = dict(run.counts)
+    counts[run.stage] = counts.get(run.stage, 0) + added
+    run.counts, run.cursor = counts, cursor
+    if finished:
+        run.stage, run.cursor = NEXT[Stage(run.stage)], 0
+        if run.stage == Stage.DONE:
+            run.finished_at = timezone.now()
+    run.save(update_fields=["counts", "cursor", "stage", "finished_at"])
+    return run
+
+
+def _locked_run(run: ProgrammeRun) -> ProgrammeRun:
+    """The run's row, locked: two processes resuming the same run take turns, and each
+    finds the cursor where the other left it."""
+    return ProgrammeRun.objects.select_for_update().get(pk=run.pk)
+
+
+def _eligibility_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    """One chunk of person ids: everyone in it the rule finds eligible gets an offer
+    (accepted already where the programme pays without asking)."""
+    rule = rule_check(programme.rule_version.source)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.ELIGIBILITY:
+            return run
+        low, high = run.cursor, run.cursor + CHUNK_PERSONS
+        eligible = (
+            eligible_population(rule, on=run.on)
+            .filter(person_id__gte=low, person_id__lt=high)
+            .values_list("person_id")
+        )
+        select, params = eligible.query.get_compiler(connection=connection).as_sql()
+        status = (
+            OfferStatus.ACCEPTED if definition.acceptance == "implied" else OfferStatus.ELIGIBLE
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {Offer._meta.db_table} (programme_id, person_id, status, channel,"  # noqa: S608
+                " created_at) SELECT %s, e.person_id, %s, '', %s"
+                f" FROM ({select}) e WHERE true"
+                " ON CONFLICT (programme_id, person_id) DO NOTHING",
+                [programme.pk, status, timezone.now(), *params],
+            )
+            added = max(cursor.rowcount, 0)
+        return _advance(run, finished=high > run.counts["last_person"], cursor=high, added=added)
+
+
+def _offers_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    """Offers go out at the programme's pace from the worker (``offers_send_due``), not
+    from the run, which goes on to pay those who need not answer."""
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.OFFERS:
+            return run
+        waiting = Offer.objects.filter(programme=programme, status=OfferStatus.ELIGIBLE).count()
+        return _advance(run, finished=True, cursor=0, added=waiting)
+
+
+def payees_of(programme: Programme, offers: Any) -> Any:
+    """(person id, amount, payee name, IBAN, BIC) of the accepted offers in ``offers`` whose
+    person has a payout account: what the payments app makes orders from."""
+    definition = definition_of(programme)
+    return PayoutAccount.objects.filter(
+        primary=True,
+        person_id__in=offers.filter(status=OfferStatus.ACCEPTED).values("person_id"),
+    ).values_list(
+        "person_id",
+        Value(definition.payment),
+        Concat("person__population__given_name_lat", Value(" "),
+               "person__population__surname_lat"),
+        "iban",
+        "bic",
+    )  # fmt: skip
+
+
+def _orders_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    """One chunk of person ids: a payment order for each accepted offer in it."""
+    disbursement = _disbursement(programme)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.ORDERS:
+            return run
+        low, high = run.cursor, run.cursor + CHUNK_PERSONS
+        chunk = Offer.objects.filter(programme=programme, person_id__gte=low, person_id__lt=high)
+        made = payouts.payment_orders_make(disbursement, payees_of(programme, chunk))
+        return _advance(run, finished=high > run.counts["last_person"], cursor=high,
+                        added=made.orders)  # fmt: skip
+
+
+def _files_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    disbursement = _disbursement(programme)
+    file = payouts.bank_file_next(disbursement)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.FILES:
+            return run
+        return _advance(run, finished=file is None, cursor=0, added=1 if file else 0)
+
+
+def _transmit_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    disbursement = _disbursement(programme)
+    sent = payouts.bank_files_transmit(disbursement)
+    unsent = payouts.bank_files_unsent(disbursement).exists()
+    if unsent:  # the bank is down: try again in a while
+        time.sleep(BANK_RETRY_SECONDS)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.TRANSMIT:
+            return run
+        return _advance(run, finished=not unsent, cursor=0, added=sent)
+
+
+def _statuses_step(
+    run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
+) -> ProgrammeRun:
+    """The banks' reports read so far; the stage ends when every file sent is reported
+    on (a bank that answers later is read by the worker's periodic job)."""
+    disbursement = _disbursement(programme)
+    applied = payouts.bank_reports_apply()
+    unanswered = disbursement.files.filter(report_name=None).exists()
+    if unanswered and not applied:  # the banks have not answered yet
+        time.sleep(BANK_RETRY_SECONDS)
+    with transaction.atomic():
+        run = _locked_run(run)
+        if run.stage != Stage.STATUSES:
+            return run
+        return _advance(run, finished=not unanswered, cursor=0, added=applied)
+
+
+def _skip(run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition) -> ProgrammeRun:
+    with transaction.atomic():
+        return _advance(_locked_run(run), finished=True, cursor=0)
+
+
+Step = Callable[[ProgrammeRun, Programme, ProgrammeDefinition], ProgrammeRun]
+STEPS: dict[Stage, Step] = {
+    Stage.ELIGIBILITY: _eligibility_step,
+    Stage.OFFERS: _offers_step,
+    Stage.ORDERS: _orders_step,
+    Stage.FILES: _files_step,
+    Stage.TRANSMIT: _transmit_step,
+    Stage.STATUSES: _statuses_step,
+}
+ORDER = [Stage.ELIGIBILITY, Stage.OFFERS, Stage.ORDERS, Stage.FILES, Stage.TRANSMIT,
+         Stage.STATUSES, Stage.DONE]  # fmt: skip
+NEXT = {stage: ORDER[i + 1] for i, stage in enumerate(ORDER[:-1])}
+
+
+def payouts_advance() -> int | None:
+    """Between runs and after them, for every programme that pays: file the orders made
+    since (acceptances), send the files, read the banks' answers (one of the worker's
+    periodic jobs). Skips a programme while a run of it is open: the run does this itself."""
+    done = 0
+    busy = ProgrammeRun.objects.filter(finished_at=None).values("programme_id")
+    for programme in (
+        Programme.objects.filter(disbursement__isnull=False, paused_at=None)
+        .exclude(pk__in=busy)
+        .select_related("disbursement")
+    ):
+        disbursement = _disbursement(programme)
+        while payouts.bank_file_next(disbursement) is not None:
+            done += 1
+        done += payouts.bank_files_transmit(disbursement)
+    done += payouts.bank_reports_apply()
+    return done or None
+
+
+# --- offers and answers --------------------------------------------------------------
+
+
+def offers_send_due(*, seconds: float | None = None) -> None:
+    """Queue the offers each programme's pace allows in one interval of the worker's
+    periodic jobs (``seconds``, AUDIT_SEAL_INTERVAL by default). Returns None always: the
+    pace allows no more until the next interval."""
+    interval = seconds if seconds is not None else settings.AUDIT_SEAL_INTERVAL
+    for programme in Programme.objects.filter(paused_at=None):
+        allowed = int(definition_of(programme).offers_per_second * interval)
+        while allowed > 0 and offers_send(programme, limit=min(allowed, OFFER_BATCH)):
+            allowed -= OFFER_BATCH
+
+
+@transaction.atomic
+def offers_send(programme: Programme, *, limit: int) -> int:
+    """Text up to ``limit`` waiting offers of ``programme``, each in its person's language
+    with its reply codes; those who have no phone on file see the offer on the portal."""
+    definition = definition_of(programme)
+    offers = list(
+        Offer.objects.select_for_update(skip_locked=True)
+        .filter(programme=programme, status=OfferStatus.ELIGIBLE)
+        .order_by("pk")[:limit]
+    )
+    accounts = {
+        a.person_id: a
+        for a in Account.objects.filter(
+            kind=AccountKind.CITIZEN, person_id__in=[o.person_id for o in offers]
+        )
+    }
+    now = timezone.now()
+    for offer in offers:
+        account = accounts.get(offer.person_id)
+        if account is not None and account.phone and "sms" in definition.channels:
+            _offer_text(offer, programme, definition, account)
+        offer.status, offer.offered_at = OfferStatus.OFFERED, now
+    Offer.objects.bulk_update(offers, ["status", "offered_at"])
+    return len(offers)
+
+
+ACCEPT, DECLINE = "1", "0"
+
+
+def _offer_text(
+    offer: Offer, programme: Programme, definition: ProgrammeDefinition, account: Account
+) -> None:
+    from qyzmet.programmes.sms import OFFER_KEYWORD
+
+    ttl = timedelta(days=definition.answer_days)
+    codes = {
+        answer: sms_reply_code_register(
+            phone=account.phone, keyword=OFFER_KEYWORD, subject=f"offer:{offer.pk}:{answer}",
+            ttl=ttl, actor=ACTOR, code=answer,
+        )
+        for answer in (ACCEPT, DECLINE)
+    }  # fmt: skip
+    language = (
+        account.preferred_language if account.preferred_language in ("kk", "ru", "en") else "kk"
+    )
+    amount = definition.payment or 0
+    text = definition.message.get(language).format(
+        programme=definition.name.get(language),
+        amount=f"{amount // 100:,}".replace(",", " ") + " ₸",
+    )
+    notification_queue(
+        key=f"offer:{offer.pk}", template="programme-offer",
+        context={"text": text, "accept": codes[ACCEPT], "decline": codes[DECLINE]},
+        to=account.phone, channel="sms", language=language, actor=ACTOR,
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Answered:
+    offer: Offer
+    case: Any  # the application created, for a programme that leads to a service
+
+
+@transaction.atomic
+def offer_answer(*, offer: Offer, accept: bool, channel: str, reference: str) -> Answered:
+    """The person's answer to their offer. Accepting a payment makes the payment order at
+    once; accepting a service creates its application, prefilled, and submits it on this
+    answer. Answering again changes nothing (409)."""
+    offer = Offer.objects.select_for_update().select_related("programme", "person").get(pk=offer.pk)
+    if offer.status not in (OfferStatus.OFFERED, OfferStatus.ELIGIBLE):
+        raise Problem(409, _("This offer has been answered already."), code="answered")
+    programme = offer.programme
+    offer.status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
+    offer.channel, offer.answered_at = channel, timezone.now()
+    offer.save(update_fields=["status", "channel", "answered_at"])
+    audit_record(actor=f"person:{offer.person.iin}", action="programmes.answer",
+                 object_type="offer", object_id=str(offer.pk),
+                 data={"programme": programme.code, "accept": accept, "channel": channel,
+                       "reference": reference})  # fmt: skip
+    case = None
+    if accept:
+        case = _take_up(offer, programme, reference)
+    return Answered(offer, case)
+
+
+def _take_up(offer: Offer, programme: Programme, reference: str) -> Any:
+    definition = definition_of(programme)
+    if programme.disbursement is not None:
+        payouts.payment_orders_make(
+            programme.disbursement,
+            payees_of(programme, Offer.objects.filter(pk=offer.pk)),
+        )
+        return None
+    if definition.service is None:  # the definition checks it
+        raise ValueError(f"{programme.code} leads to no service")
+    account = Account.objects.filter(kind=AccountKind.CITIZEN, person=offer.person).first()
+    if account is None:
+        raise Problem(409, _("Log in to the portal once to take up this offer."), code="no-account")
+    case = case_open(account=account, service=definition.service,
+                     answers=_answers(definition, offer))  # fmt: skip
+    case = case_submit_on_answer(case=case, account=account, answer=reference)
+    offer.case = case
+    offer.save(update_fields=["case"])
+    return case
+
+
+def _answers(definition: ProgrammeDefinition, offer: Offer) -> dict[str, Any]:
+    """The service form's answers the programme fills from what the platform knows."""
+    answers: dict[str, Any] = {}
+    event = offer.event
+    for field, source in definition.answers.items():
+        value: Any = None
+        if source == "event-date" and event is not None:
+            value = event.on.isoformat()
+        elif source == "event-subject-given-name" and event is not None:
+            record = PopulationRecord.objects.filter(person_id=event.subject_id).first()
+            value = record.given_name_kk if record else None
+        elif source == "payout-account-iban":
+            value = (
+                PayoutAccount.objects.filter(person_id=offer.person_id, primary=True)
+                .values_list("iban", flat=True)
+                .first()
+            )
+        if value:
+            answers[field] = value
+    return answers
+
+
+# --- proactive offers on registry events -----------------------------------------------
+
+EVENTS_CURSOR = "registry-events"
+EVENTS_BATCH = 200
+
+
+def events_offer() -> int | None:
+    """Read the registry events written since last time, in order, and make an offer to
+    each person an event concerns whom a programme started by that event finds eligible
+    (one of the worker's periodic jobs); how many events were read, None when none."""
+    with transaction.atomic():
+        cursor, _created = EventCursor.objects.select_for_update().get_or_create(name=EVENTS_CURSOR)
+        events = list(
+            RegistryEvent.objects.filter(pk__gt=cursor.last_id).order_by("pk")[:EVENTS_BATCH]
+        )
+        if not events:
+            return None
+        by_trigger: dict[str, list[Programme]] = {}
+        for programme in Programme.objects.select_related("rule_version"):
+            trigger = definition_of(programme).trigger
+            by_trigger.setdefault(trigger, []).append(programme)
+        for event in events:
+            for programme in by_trigger.get(event.kind, []):
+                for person in Person.objects.filter(pk__in=event.persons):
+                    _offer_on_event(programme, person, event)
+        cursor.last_id = events[-1].pk
+        cursor.save(update_fields=["last_id"])
+    return len(events)
+
+
+def _offer_on_event(programme: Programme, person: Person, event: RegistryEvent) -> None:
+    if Offer.objects.filter(programme=programme, person=person).exists():
+        return
+    try:
+        decided = decision_make(
+            version=programme.rule_version, iin=person.iin, on=timezone.localdate(),
+            source=RegistrySource(),
+            actor=ACTOR,
+        )  # fmt: skip
+    except PersonUnknown:
+        return
+    if decided.outcome.eligible:
+        Offer.objects.create(programme=programme, person=person, status=OfferStatus.ELIGIBLE,
+                             event=event, created_at=timezone.now())  # fmt: skip
+
+
+# --- applications on one's own initiative ---------------------------------------------
+
+
+@transaction.atomic
+def programme_apply(*, programme: Programme, person: Person, channel: str) -> Offer:
+    """A person applies to a mass programme (portal, SMS, API): decided on the rule with
+    the registries' facts; eligible → accepted (and paid); otherwise refused, with the
+    rule's explanation kept for them to read and appeal."""
+    definition = definition_of(programme)
+    if not definition.open_on(timezone.localdate()):
+        raise Problem(409, _("Applications to this programme are closed."), code="closed")
+    existing = Offer.objects.filter(programme=programme, person=person).first()
+    if existing is not None and existing.status not in (OfferStatus.ELIGIBLE, OfferStatus.OFFERED):
+        return existing
+    try:
+        decided = decision_make(
+            version=programme.rule_version, iin=person.iin, on=timezone.localdate(),
+            source=RegistrySource(), actor=ACTOR,
+        )  # fmt: skip
+    except PersonUnknown as unknown:
+        raise Problem(404, _("The registries do not know this person."),
+                      code="person-unknown") from unknown  # fmt: skip
+    offer = existing or Offer.objects.create(
+        programme=programme, person=person, status=OfferStatus.ELIGIBLE, created_at=timezone.now()
+    )
+    if not decided.outcome.eligible:
+        offer.status, offer.channel, offer.answered_at = (
+            OfferStatus.REFUSED, channel, timezone.now(),
+        )  # fmt: skip
+        offer.explanation = {
+            language: explain(decided.outcome, decided.dossier, programme.rule_version.source,
+                              on=timezone.localdate(), language=language).lines()
+            for language in ("kk", "ru", "en")
+        }  # fmt: skip
+        offer.save(update_fields=["status", "channel", "answered_at", "explanation"])
+        return offer
+    return offer_answer(offer=offer, accept=True, channel=channel,
+                        reference=f"application:{channel}").offer  # fmt: skip
