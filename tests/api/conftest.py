@@ -18,8 +18,11 @@ def world(personas: dict[str, Persona], request: pytest.FixtureRequest) -> World
     callspec = getattr(request.node, "callspec", None)
     endpoint = callspec.params.get("endpoint") if callspec else None
     cases = endpoint is not None and endpoint.template.startswith("/api/v1/cases")
+    programmes = endpoint is not None and endpoint.template.startswith("/api/v1/programmes")
     subject = callspec.params.get("subject", "a") if callspec else "a"
     return World(
-        a=holdings_build(a, serial=1, with_cases=cases and subject == "a"),
-        b=holdings_build(b, serial=2, with_cases=cases and subject == "b"),
-    )
+        a=holdings_build(a, serial=1, with_cases=cases and subject == "a",
+                         with_programmes=programmes and subject == "a"),
+        b=holdings_build(b, serial=2, with_cases=cases and subject == "b",
+                         with_programmes=programmes and subject == "b"),
+    )  # fmt: skip

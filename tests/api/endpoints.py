@@ -236,6 +236,9 @@ P, PAYMENTS = "payments:read", f"{API}/payments"
 U, H, X = UNAUTHENTICATED, HIDDEN, REFUSED
 MESSAGING = f"{API}/messaging"
 CASES = f"{API}/cases"
+PROGRAMMES = f"{API}/programmes"
+PR, PW = "programmes:read", "programmes:write"
+NEW_IBAN = "KZ241020000000000007"  # a valid account at a simulated bank (kz_iban)
 CR, CW, CD = "cases:read", "cases:write", "cases:decide"
 DOCUMENTS, TRUST, CATALOG = f"{API}/documents", f"{API}/trust", f"{API}/catalog"
 SAMPLE_SERVICES, SAMPLE_SITUATION = (
@@ -658,6 +661,53 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,
                 "messaging.Notification": 1, "django_tasks_database.DBTaskResult": 1},
+    ),
+    # Programmes: the list is public; a citizen's offers are theirs alone. The subject has
+    # an offer of sample-aid waiting for an answer, and none of sample-grant; everyone
+    # has a payout account, so an acceptance makes its payment order.
+    Endpoint(
+        "GET", PROGRAMMES,
+        lambda s: Call("GET", PROGRAMMES),
+        lambda body, s, caller: [p["code"] for p in body] == ["sample-aid", "sample-grant"],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{PROGRAMMES}/offers",
+        lambda s: Call("GET", f"{PROGRAMMES}/offers"),
+        lambda body, s, caller: [o["programme"] for o in body] == ["sample-aid"],
+        (U, OK, EMPTY, H, H, H), scope=PR,
+    ),
+    Endpoint(
+        "GET", f"{PROGRAMMES}/{{code}}/offer",
+        lambda s: Call("GET", f"{PROGRAMMES}/sample-aid/offer"),
+        lambda body, s, caller: body["status"] == "offered",
+        (U, OK, H, H, H, H), scope=PR,
+    ),
+    Endpoint(
+        "POST", f"{PROGRAMMES}/{{code}}/apply",
+        lambda s: json_call("POST", f"{PROGRAMMES}/sample-grant/apply", {}),
+        lambda body, s, caller: caller is not None and caller.person_id == s.person.pk
+        and body["status"] == "accepted" and body["payment"]["status"] == "created",
+        (U, OK, EMPTY, H, H, H), scope=PW,  # another citizen applies for themselves
+        writes={"programmes.Offer": 1, "rules.Decision": 1, "core.AuditEntry": 2,
+                "payments.PaymentOrder": 1, "payments.Disbursement": EDITED},
+    ),
+    Endpoint(
+        "POST", f"{PROGRAMMES}/{{code}}/offer/answer",
+        lambda s: json_call("POST", f"{PROGRAMMES}/sample-aid/offer/answer", {"accept": True}),
+        lambda body, s, caller: body["status"] == "accepted" and body["payment"]["amount"] > 0,
+        (U, OK, H, H, H, H), scope=PW,
+        writes={"programmes.Offer": EDITED, "core.AuditEntry": 1, "payments.PaymentOrder": 1,
+                "payments.Disbursement": EDITED},
+    ),
+    Endpoint(
+        "PUT", f"{PAYMENTS}/payout-account",
+        lambda s: json_call("PUT", f"{PAYMENTS}/payout-account",
+                            {"iban": NEW_IBAN, "bic": "ORDAKZKA"}),
+        lambda body, s, caller: caller is not None and caller.person_id == s.person.pk
+        and body["iban"] == NEW_IBAN,
+        (U, OK, EMPTY, H, H, H), scope="payments:write",  # another citizen: their own
+        writes={"payments.PayoutAccount": 1, "core.AuditEntry": 1},
     ),
     # The catalogue is public: the same for anyone, logged in or not.
     Endpoint(

@@ -48,11 +48,17 @@ from qyzmet.exchange.services import (
 )
 from qyzmet.identity.models import Account, Agency, Person
 from qyzmet.identity.services import agency_ensure_defaults, token_create
+from qyzmet.payments.iso20022 import kz_iban
+from qyzmet.payments.models import PayoutAccount, PayoutAccountSource
 from qyzmet.payments.selectors import fee_for
 from qyzmet.payments.services import fee_request
 from qyzmet.payments.simulator import simulated_pay
+from qyzmet.programmes.models import Offer, OfferStatus, Programme
+from qyzmet.programmes.services import programmes_load
 from qyzmet.registries import models as m
 from qyzmet.registries.versioning import record_revise
+from qyzmet.rules.services import SHIPPED as RULES_SHIPPED
+from qyzmet.rules.services import rule_publish
 from qyzmet.trust.algorithms import algorithm_named
 from qyzmet.trust.authority import (
     ca_certificate,
@@ -102,6 +108,9 @@ class Holdings:
     draft_case_id: UUID = NO_CASE  # a sample-certificate application: paid, signed, a draft
     queued_case_id: UUID = NO_CASE  # a submitted one, waiting for an officer of agency X
     situation_id: UUID = NO_CASE  # a sample life situation they started
+    # Programmes (loaded only for the tests of their endpoints): an offer of sample-aid
+    # waiting for their answer; sample-grant they have not applied to.
+    offered: bool = False
 
     @property
     def iin(self) -> str:
@@ -279,7 +288,19 @@ def cases_build(account: Account) -> tuple[UUID, UUID, UUID]:
     return draft.public_id, queued.public_id, situation.public_id
 
 
-def holdings_build(account: Account, *, serial: int, with_cases: bool = True) -> Holdings:
+def programmes_build(person: Person) -> None:
+    """The sample programmes (adults paid on their answer), and an offer to ``person``."""
+    rule_publish(code="adult", source=(RULES_SHIPPED / "adult.rule").read_text(), actor="test")
+    programmes_load(SAMPLE, actor="test")
+    Offer.objects.create(
+        programme=Programme.objects.get(code="sample-aid"), person=person,
+        status=OfferStatus.OFFERED, created_at=timezone.now(), offered_at=timezone.now(),
+    )  # fmt: skip
+
+
+def holdings_build(
+    account: Account, *, serial: int, with_cases: bool = False, with_programmes: bool = False
+) -> Holdings:
     person = account.person
     assert person is not None
     trust_init()
@@ -318,6 +339,10 @@ def holdings_build(account: Account, *, serial: int, with_cases: bool = True) ->
         account=account,
     )
     catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="test-operator")
+    PayoutAccount.objects.create(person=person, iban=kz_iban("101", f"{serial:013d}"),
+                                 bic="DALAKZKA", source=PayoutAccountSource.KNOWN)  # fmt: skip
+    if with_programmes:
+        programmes_build(person)
     assert account.phone, "the personas have phones for one-time codes"
     with TestCase.captureOnCommitCallbacks(execute=True):  # the code is texted on commit
         waiting = signing_request_create(
@@ -354,6 +379,7 @@ def holdings_build(account: Account, *, serial: int, with_cases: bool = True) ->
             description="State fee",
             actor="system",
         ).public_id,
+        offered=with_programmes,
         **dict(
             zip(
                 ("draft_case_id", "queued_case_id", "situation_id"),

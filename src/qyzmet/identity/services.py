@@ -51,6 +51,9 @@ TOKEN_SCOPES: dict[str, str] = {
     "applications",
     "cases:decide": "Officers: work the agency's queue (claim, assign, ask for more, approve, "
     "refuse)",
+    "programmes:read": "Read the person's offers from programmes, their payments and refusals",
+    "programmes:write": "Apply to programmes and answer offers for the person",
+    "payments:write": "Give the bank account state payments to the person are made into",
 }
 
 

@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils.translation import get_language
 from ninja import Router, Schema
 from pydantic import Field
 
 from qyzmet.core import formatting
+from qyzmet.core.inputs import StrictIn
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.selectors import Principal
+from qyzmet.identity.services import actor_of
 from qyzmet.payments import selectors
 from qyzmet.payments.models import FeePayment, FeeStatus
+from qyzmet.payments.payouts import payout_account_set
 
 router = Router(tags=["payments"], auth=ANY_AUTH)
 
@@ -69,3 +72,33 @@ def fees_list(request: HttpRequest) -> list[FeePaymentOut]:
 @router.get("/fees/{id}", response=FeePaymentOut, summary="One of my state fees")
 def fee_get(request: HttpRequest, id: UUID) -> FeePaymentOut:
     return _fee_out(selectors.fee_get_for_payer(_payer(principal_of(request)), id))
+
+
+WRITE = "payments:write"
+
+
+class PayoutAccountIn(StrictIn):
+    iban: str = Field(min_length=15, max_length=34, description="KZ and 18 characters")
+    bic: str = Field(pattern=r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$", description="the bank's BIC")
+
+
+class PayoutAccountOut(Schema):
+    iban: str
+    bic: str
+    source: str = Field(description="known (from earlier state payments) or person")
+    created_at: datetime
+
+
+@router.put("/payout-account", response=PayoutAccountOut,
+            summary="The account my state payments go to")  # fmt: skip
+def payout_account_put(request: HttpRequest, payload: PayoutAccountIn) -> PayoutAccountOut:
+    """Becomes the account every later payment goes to; payments a bank rejected (a closed
+    account, say) are sent again to it."""
+    principal = principal_of(request)
+    person = principal.account.person if principal.person_id is not None else None
+    if person is None or not principal.allows(WRITE):
+        raise Http404
+    account = payout_account_set(person=person, iban=payload.iban, bic=payload.bic,
+                                 actor=actor_of(principal.account))  # fmt: skip
+    return PayoutAccountOut(iban=account.iban, bic=account.bic, source=account.source,
+                            created_at=account.created_at)  # fmt: skip

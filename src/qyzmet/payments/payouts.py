@@ -15,7 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -214,11 +214,14 @@ def bank_file_content(file: BankFile) -> bytes:
     return blob_store().get(file.content_sha256)
 
 
-def bank_files_transmit(disbursement: Disbursement) -> int:
+def bank_files_transmit(
+    disbursement: Disbursement, *, sent: Callable[[BankFile], None] | None = None
+) -> int:
     """Send every written file not sent yet, until the bank fails to take one (it is down:
     the rest wait for the next try); how many were sent. A file sent again after a crash
-    is recognised by the bank by its message id and answered once."""
-    sent = 0
+    is recognised by the bank by its message id and answered once. ``sent`` is called
+    after the bank took a file, before that is recorded (the crash tests use it)."""
+    count = 0
     bank = payout_bank()
     for file in bank_files_unsent(disbursement):
         try:
@@ -226,9 +229,11 @@ def bank_files_transmit(disbursement: Disbursement) -> int:
         except TransmitFailed as failed:
             logger.warning("bank file %s not taken by the bank, will retry: %s", file, failed)
             break
+        if sent is not None:
+            sent(file)
         BankFile.objects.filter(pk=file.pk).update(transmitted_at=timezone.now())
-        sent += 1
-    return sent
+        count += 1
+    return count
 
 
 def bank_files_unsent(disbursement: Disbursement) -> QuerySet[BankFile]:

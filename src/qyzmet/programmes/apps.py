@@ -7,6 +7,7 @@ class ProgrammesConfig(AppConfig):
 
     def ready(self) -> None:
         from qyzmet.messaging.handlers import sms_handler_register
-        from qyzmet.programmes.sms import OFFER_KEYWORD, offer_reply
+        from qyzmet.programmes.sms import APPLY_KEYWORD, OFFER_KEYWORD, apply_by_sms, offer_reply
 
         sms_handler_register(OFFER_KEYWORD, offer_reply)
+        sms_handler_register(APPLY_KEYWORD, apply_by_sms)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -153,12 +154,39 @@ def programme_pause(code: str, *, paused: bool, actor: str) -> Programme:
     return programme
 
 
+Checkpoint = Callable[[str, str], None]  # (stage, "before-commit" | "after-commit" | "sent")
+_checkpoint: ContextVar[Checkpoint | None] = ContextVar("programme_checkpoint", default=None)
+
+
+def _at(stage: str, where: str) -> None:
+    hook = _checkpoint.get()
+    if hook is not None:
+        hook(stage, where)
+
+
 def programme_run(
-    code: str, *, resume: bool = False, on: date | None = None, say: Say = lambda _text: None
+    code: str,
+    *,
+    resume: bool = False,
+    on: date | None = None,
+    say: Say = lambda _text: None,
+    checkpoint: Checkpoint | None = None,
 ) -> ProgrammeRun:
     """Run a mass programme through its stages (eligibility, orders, bank files, sending
     them, the banks' answers), or with ``resume`` go on with its open run from where it
-    stopped. Raises RunPaused when the programme is paused (resume it, then run again)."""
+    stopped. Raises RunPaused when the programme is paused (resume it, then run again).
+
+    ``checkpoint`` is called at every point where a crash must lose nothing: just before
+    each chunk commits, just after, and after a bank took a file but before that is
+    recorded; the crash tests kill the process there."""
+    token = _checkpoint.set(checkpoint)
+    try:
+        return _run(code, resume=resume, on=on, say=say)
+    finally:
+        _checkpoint.reset(token)
+
+
+def _run(code: str, *, resume: bool, on: date | None, say: Say) -> ProgrammeRun:
     programme = programme_get(code)
     definition = definition_of(programme)
     if definition.trigger != "run":
@@ -181,6 +209,7 @@ def programme_run(
             raise RunPaused(code)
         stage = run.stage
         run = STEPS[Stage(stage)](run, programme, definition)
+        _at(stage, "after-commit")
         if run.stage != stage:
             say(f"{stage}: done in {time.monotonic() - started[stage]:.1f} s "
                 f"({_stage_count(run, stage)})")  # fmt: skip
@@ -206,6 +235,7 @@ def _stage_count(run: ProgrammeRun, stage: str) -> str:
 def _advance(run: ProgrammeRun, *, finished: bool, cursor: int, added: int = 0) -> ProgrammeRun:
     """Record a chunk's progress (in the chunk's transaction): the cursor, the stage's
     count, and the next stage once this one is finished."""
+    _at(run.stage, "before-commit")
     counts = dict(run.counts)
     counts[run.stage] = counts.get(run.stage, 0) + added
     run.counts, run.cursor = counts, cursor
@@ -317,7 +347,7 @@ def _transmit_step(
     run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
 ) -> ProgrammeRun:
     disbursement = _disbursement(programme)
-    sent = payouts.bank_files_transmit(disbursement)
+    sent = payouts.bank_files_transmit(disbursement, sent=lambda _file: _at(Stage.TRANSMIT, "sent"))
     unsent = payouts.bank_files_unsent(disbursement).exists()
     if unsent:  # the bank is down: try again in a while
         time.sleep(BANK_RETRY_SECONDS)
@@ -364,11 +394,15 @@ ORDER = [Stage.ELIGIBILITY, Stage.OFFERS, Stage.ORDERS, Stage.FILES, Stage.TRANS
 NEXT = {stage: ORDER[i + 1] for i, stage in enumerate(ORDER[:-1])}
 
 
+ACCOUNTS_CURSOR = "payout-accounts"
+
+
 def payouts_advance() -> int | None:
-    """Between runs and after them, for every programme that pays: file the orders made
-    since (acceptances), send the files, read the banks' answers (one of the worker's
-    periodic jobs). Skips a programme while a run of it is open: the run does this itself."""
-    done = 0
+    """Between runs and after them, for every programme that pays: order the payments of
+    people accepted earlier who have just given an account, file the orders made since
+    (acceptances), send the files, read the banks' answers (one of the worker's periodic
+    jobs). Skips a programme while a run of it is open: the run does this itself."""
+    done = _orders_for_new_accounts()
     busy = ProgrammeRun.objects.filter(finished_at=None).values("programme_id")
     for programme in (
         Programme.objects.filter(disbursement__isnull=False, paused_at=None)
@@ -381,6 +415,34 @@ def payouts_advance() -> int | None:
         done += payouts.bank_files_transmit(disbursement)
     done += payouts.bank_reports_apply()
     return done or None
+
+
+@transaction.atomic
+def _orders_for_new_accounts() -> int:
+    # Accounts older than the first look were there for the runs to find.
+    cursor, _created = EventCursor.objects.select_for_update().get_or_create(
+        name=ACCOUNTS_CURSOR,
+        defaults={"last_id": PayoutAccount.objects.aggregate(last=Max("pk"))["last"] or 0},
+    )
+    accounts = list(
+        PayoutAccount.objects.filter(pk__gt=cursor.last_id, primary=True)
+        .order_by("pk")
+        .values_list("pk", "person_id")[:OFFER_BATCH]
+    )
+    if not accounts:
+        return 0
+    people = [person_id for _pk, person_id in accounts]
+    made = 0
+    for programme in Programme.objects.filter(disbursement__isnull=False).select_related(
+        "disbursement"
+    ):
+        offers = Offer.objects.filter(programme=programme, person_id__in=people)
+        made += payouts.payment_orders_make(
+            _disbursement(programme), payees_of(programme, offers)
+        ).orders
+    cursor.last_id = accounts[-1][0]
+    cursor.save(update_fields=["last_id"])
+    return made + len(accounts)
 
 
 # --- offers and answers --------------------------------------------------------------
