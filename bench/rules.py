@@ -55,7 +55,6 @@ import pstats
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -65,8 +64,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import psycopg
-
+from populations import database_ensure, django_setup, generation_finished, population_generate_here
 from scratch_databases import drop, with_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qyzmet"
@@ -123,70 +121,22 @@ def main() -> None:
         sys.exit("bench/rules.py measures PostgreSQL: set QYZMET_DATABASE_URL to one")
     bench_url = with_database(server_url, args.database)
     admin_url = with_database(server_url, "postgres")
-    created = _database_ensure(admin_url, args.database, args.persons)
+    created = database_ensure(admin_url, args.database, args.persons)
     try:
-        _django_setup(bench_url)
-        if not _finished(bench_url):
+        django_setup(bench_url)
+        if not generation_finished(bench_url):
             if args.persons is None:
                 sys.exit(
                     f"{args.database} holds no finished generation: wait for it, or pass "
                     "--persons N to generate one"
                 )
-            _generate(args.persons, args.seed)
+            population_generate_here(args.persons, args.seed)
         failures = _bench(args)
     finally:
         if created and args.drop:
             drop(admin_url, args.database)
     if failures:
         sys.exit("; ".join(failures))
-
-
-def _database_ensure(admin_url: str, name: str, persons: int | None) -> bool:
-    """Create the database if it does not exist and --persons asks for a population."""
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        if admin.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            return False
-        if persons is None:
-            sys.exit(f"there is no database {name}: pass --persons N to create and fill it")
-        admin.execute(f'CREATE DATABASE "{name}"')
-        return True
-
-
-def _finished(url: str) -> bool:
-    with psycopg.connect(url) as conn:
-        try:
-            row = conn.execute(
-                "SELECT 1 FROM registries_generationrun WHERE finished_at IS NOT NULL"
-            ).fetchone()
-        except psycopg.errors.UndefinedTable:
-            return False
-        return row is not None
-
-
-def _django_setup(url: str) -> None:
-    os.environ["QYZMET_DATABASE_URL"] = url
-    os.environ.setdefault("QYZMET_HOME", tempfile.mkdtemp(prefix="qyzmet-bench-rules-"))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "qyzmet.settings")
-    import django
-
-    django.setup()
-
-
-def _generate(persons: int, seed: int) -> None:
-    from django.core.management import call_command
-
-    from qyzmet.registries.generator import GenerationRefused, population_generate
-    from qyzmet.registries.generator.progress import ProgressBar
-
-    call_command("migrate", verbosity=0, interactive=False)
-    bar = ProgressBar(sys.stderr.write, sys.stderr.flush)
-    try:
-        summary = population_generate(persons=persons, seed=seed, progress=bar)
-    except GenerationRefused as refusal:
-        sys.exit(f"cannot generate the population: {refusal}")
-    finally:
-        bar.close()
-    print(f"generated {summary.persons_loaded:,} persons in {summary.seconds:.0f} s")
 
 
 def _bench(args: argparse.Namespace) -> list[str]:

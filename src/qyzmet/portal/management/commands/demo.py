@@ -35,6 +35,9 @@ from qyzmet.identity.services import (
     citizen_account_create,
     staff_account_create,
 )
+from qyzmet.payments.generator import payout_accounts_generate
+from qyzmet.payments.models import PayoutAccount
+from qyzmet.programmes.services import programmes_load
 from qyzmet.registries.models import Employment, FamilyLink, PopulationRecord
 from qyzmet.trust.authority import trust_init
 from qyzmet.wsgi import application
@@ -88,6 +91,9 @@ class Command(BaseCommand):
         demo_documents_ensure()
         demo_exchange_ensure()
         catalogue_publish_shipped(actor=DEMO_ACTOR)
+        if not PayoutAccount.objects.exists():
+            payout_accounts_generate(share=0.9, seed=seed)
+        programmes_load(actor=DEMO_ACTOR)
         if no_serve:
             self._print_logins(None, logins)
             return
