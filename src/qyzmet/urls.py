@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("qyzmet.exchange.urls")),
     path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.payments.urls")),
+    path("", include("qyzmet.programmes.urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

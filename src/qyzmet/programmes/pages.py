@@ -1,0 +1,215 @@
+"""Pages: a citizen's offers and payments from programmes (answer, apply), and the
+operator's status of each programme (counts per stage, refusals by reason, money paid
+against the budget), server-rendered with no script."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import get_language, gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from qyzmet.core import formatting
+from qyzmet.core.errors import Problem
+from qyzmet.identity.models import Account, AccountKind
+from qyzmet.payments.models import OrderStatus, PaymentOrder
+from qyzmet.programmes import selectors, services
+from qyzmet.programmes.models import Offer, OfferStatus, Programme
+
+
+def _language() -> str:
+    language = get_language() or "en"
+    return language if language in ("kk", "ru", "en") else "en"
+
+
+def _account(request: HttpRequest) -> Account:
+    user = request.user
+    if not isinstance(user, Account):
+        raise PermissionDenied
+    return user
+
+
+# --- the citizen's ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfferCard:
+    code: str
+    name: str
+    status: str
+    answerable: bool
+    explanation: list[str]
+    payment: str  # the amount and what became of it, or ""
+    payment_ok: bool
+    application: str
+
+
+def _offer_card(offer: Offer, language: str) -> OfferCard:
+    definition = services.definition_of(offer.programme)
+    order = (
+        PaymentOrder.objects.filter(
+            disbursement_id=offer.programme.disbursement_id, person_id=offer.person_id
+        ).first()
+        if offer.programme.disbursement_id
+        else None
+    )
+    payment = ""
+    if order is not None:
+        amount = formatting.money(order.amount, "KZT", language)
+        account = f"…{order.iban[-4:]}"
+        payment = gettext("%(amount)s to the account %(account)s: %(status)s") % {
+            "amount": amount, "account": account, "status": order.get_status_display(),
+        }  # fmt: skip
+        if order.status == OrderStatus.REJECTED:
+            payment += " (" + gettext("the bank's reason: %(code)s") % {"code": order.reason} + ")"
+    return OfferCard(
+        code=offer.programme.code, name=definition.name.get(language),
+        status=str(OfferStatus(offer.status).label),
+        answerable=offer.status in (OfferStatus.ELIGIBLE, OfferStatus.OFFERED),
+        explanation=(offer.explanation or {}).get(language, []), payment=payment,
+        payment_ok=order is not None and order.status == OrderStatus.PAID,
+        application=offer.case.number if offer.case else "",
+    )  # fmt: skip
+
+
+@login_required
+@never_cache
+@require_safe
+def my_programmes(request: HttpRequest) -> HttpResponse:
+    account = _account(request)
+    if account.kind != AccountKind.CITIZEN or account.person_id is None:
+        return render(request, "programmes/citizens_only.html", status=403)
+    language = _language()
+    offers = list(selectors.offers_of(account.person_id).select_related("programme"))
+    have = {offer.programme_id for offer in offers}
+    today = timezone.localdate()
+    open_to_apply = []
+    for programme in Programme.objects.order_by("code"):
+        definition = services.definition_of(programme)
+        if (programme.pk not in have and definition.trigger == "run"
+                and "portal" in definition.channels and definition.open_on(today)):  # fmt: skip
+            open_to_apply.append((programme.code, definition.name.get(language),
+                                  definition.summary.get(language)))  # fmt: skip
+    return render(request, "programmes/my.html", {
+        "cards": [_offer_card(offer, language) for offer in offers],
+        "open_to_apply": open_to_apply,
+    })  # fmt: skip
+
+
+def _own_offer(request: HttpRequest, code: str) -> Offer:
+    account = _account(request)
+    offer = selectors.offers_of(account.person_id).filter(programme__code=code).first()
+    if account.kind != AccountKind.CITIZEN or offer is None:
+        raise Http404
+    return offer
+
+
+@login_required
+@require_POST
+def answer(request: HttpRequest, code: str) -> HttpResponse:
+    offer = _own_offer(request, code)
+    accept = request.POST.get("answer") == "accept"
+    try:
+        services.offer_answer(offer=offer, accept=accept, channel="portal",
+                              reference=f"portal:{_account(request).public_id}")  # fmt: skip
+    except Problem as problem:
+        messages.error(request, problem.detail)
+    else:
+        messages.success(request, gettext("Thank you: your answer is recorded."))
+    return redirect("programmes:my")
+
+
+@login_required
+@require_POST
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    account = _account(request)
+    if account.kind != AccountKind.CITIZEN or account.person is None:
+        raise Http404
+    try:
+        services.programme_apply(programme=services.programme_get(code), person=account.person,
+                                 channel="portal")  # fmt: skip
+    except Problem as problem:
+        messages.error(request, problem.detail)
+    return redirect("programmes:my")
+
+
+# --- the operator's --------------------------------------------------------------------
+
+
+def _operator(request: HttpRequest) -> None:
+    if _account(request).kind != AccountKind.OPERATOR:
+        raise Http404
+
+
+@dataclass(frozen=True)
+class Bar:
+    label: str
+    value: str
+    percent: int  # of the largest bar, for the chart's width
+
+
+def _bars(rows: list[tuple[str, int]], language: str) -> list[Bar]:
+    top = max((n for _label, n in rows), default=0) or 1
+    return [Bar(label, formatting.integer(n, language), round(100 * n / top)) for label, n in rows]
+
+
+@login_required
+@never_cache
+@require_safe
+def operator_programmes(request: HttpRequest) -> HttpResponse:
+    _operator(request)
+    language = _language()
+    rows = []
+    for programme in Programme.objects.order_by("code").select_related("disbursement"):
+        status = selectors.programme_status(programme)
+        rows.append({
+            "code": programme.code,
+            "name": services.definition_of(programme).name.get(language),
+            "offers": formatting.integer(sum(status.offers.values()), language),
+            "paid": formatting.money(status.money.paid, "KZT", language) if status.money else "",
+            "stage": status.run.get_stage_display() if status.run else "",
+            "paused": programme.paused_at is not None,
+        })  # fmt: skip
+    return render(request, "programmes/operator_list.html", {"rows": rows})
+
+
+@login_required
+@never_cache
+@require_safe
+def operator_programme(request: HttpRequest, code: str) -> HttpResponse:
+    _operator(request)
+    language = _language()
+    programme = services.programme_get(code)
+    status = selectors.programme_status(programme)
+    offers = [(str(OfferStatus(s).label), n) for s, n in sorted(status.offers.items())]
+    money = status.money
+    orders: list[tuple[str, int]] = []
+    budget: list[Bar] = []
+    if money is not None:
+        orders = [(str(OrderStatus(s).label), n) for s, (n, _a) in sorted(money.by_status.items())]
+        cap = money.cap or 1
+        budget = [
+            Bar(gettext("Paid"), formatting.money(money.paid, "KZT", language),
+                round(100 * money.paid / cap)),
+            Bar(gettext("Committed"), formatting.money(money.committed, "KZT", language),
+                round(100 * money.committed / cap)),
+            Bar(gettext("Budget"), formatting.money(money.cap, "KZT", language), 100),
+        ]  # fmt: skip
+    return render(request, "programmes/operator_programme.html", {
+        "code": code,
+        "name": services.definition_of(programme).name.get(language),
+        "run": status.run,
+        "offers": _bars(offers, language),
+        "refusals": _bars(status.refusals, language),
+        "orders": _bars(orders, language),
+        "budget": budget,
+        "files": status.files,
+        "paused": programme.paused_at is not None,
+    })  # fmt: skip
