@@ -40,7 +40,7 @@ from qyzmet.identity.models import Account, AccountKind, Agency, Person
 from qyzmet.messaging.services import notification_queue, sms_reply_code_register
 from qyzmet.payments import payouts
 from qyzmet.payments.iso20022 import Party
-from qyzmet.payments.models import Disbursement, PayoutAccount
+from qyzmet.payments.models import Disbursement, PaymentOrder, PayoutAccount
 from qyzmet.programmes.definitions import ProgrammeDefinition
 from qyzmet.programmes.models import (
     EventCursor,
@@ -211,6 +211,8 @@ def _run(code: str, *, resume: bool, on: date | None, say: Say) -> ProgrammeRun:
         run = STEPS[Stage(stage)](run, programme, definition)
         _at(stage, "after-commit")
         if run.stage != stage:
+            _statistics_refresh(stage)
+        if run.stage != stage:
             say(f"{stage}: done in {time.monotonic() - started[stage]:.1f} s "
                 f"({_stage_count(run, stage)})")  # fmt: skip
             started[run.stage] = time.monotonic()
@@ -221,6 +223,18 @@ def _disbursement(programme: Programme) -> Disbursement:
     if programme.disbursement is None:
         raise Problem(409, _("This programme makes no payments."), code="no-payments")
     return programme.disbursement
+
+
+# The tables a stage fills, whose statistics the next stage's plans depend on: a stage
+# adds millions of rows at once, faster than autovacuum notices.
+FILLED_BY = {Stage.ELIGIBILITY: Offer, Stage.ORDERS: PaymentOrder}
+
+
+def _statistics_refresh(stage: str) -> None:
+    model = FILLED_BY.get(Stage(stage))
+    if model is not None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
 def _last_person() -> int:
