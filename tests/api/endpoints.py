@@ -707,7 +707,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: caller is not None and caller.person_id == s.person.pk
         and body["iban"] == NEW_IBAN,
         (U, OK, EMPTY, H, H, H), scope="payments:write",  # another citizen: their own
-        writes={"payments.PayoutAccount": 1, "core.AuditEntry": 1},
+        writes={"payments.PayoutAccount": 1, "core.AuditEntry": 2, "messaging.Notification": 1,
+                "django_tasks_database.DBTaskResult": 1},  # the person is texted
     ),
     # The catalogue is public: the same for anyone, logged in or not.
     Endpoint(

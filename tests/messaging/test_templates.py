@@ -29,6 +29,7 @@ SAMPLES = {
     "keywords": "STATUS",
     "accept": "1",
     "decline": "0",
+    "account": "4242",
 }
 CASE_TEMPLATES = [
     "case-accepted", "case-info-requested", "case-completed", "case-refused",

@@ -69,8 +69,10 @@ def test_birth_benefit_offered_by_sms_and_taken_up_with_a_reply(
     )  # fmt: skip
 
     # The worker's periodic jobs: the event is read, offers are made and texted.
-    assert events_offer() == 1
-    assert events_offer() is None, "an event is read once"
+    assert events_offer() is None, "an event is read once a minute old"
+    settled = timezone.now() + timedelta(seconds=1)
+    assert events_offer(settled_before=settled) == 1
+    assert events_offer(settled_before=settled) is None, "an event is read once"
     offers = {o.person_id: o for o in Offer.objects.filter(programme__code=OFFER)}
     assert set(offers) == {citizen_a.person.pk, citizen_b.person.pk}
     offers_send_due(seconds=10)

@@ -10,6 +10,7 @@ from datetime import datetime
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
+from django.utils import timezone
 from django.utils.translation import get_language
 from ninja import Router, Schema
 from pydantic import Field
@@ -19,6 +20,7 @@ from qyzmet.core.inputs import StrictIn
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.selectors import Principal
 from qyzmet.identity.services import actor_of
+from qyzmet.messaging.services import notification_queue_for
 from qyzmet.payments import selectors
 from qyzmet.payments.models import FeePayment, FeeStatus
 from qyzmet.payments.payouts import payout_account_set
@@ -100,5 +102,11 @@ def payout_account_put(request: HttpRequest, payload: PayoutAccountIn) -> Payout
         raise Http404
     account = payout_account_set(person=person, iban=payload.iban, bic=payload.bic,
                                  actor=actor_of(principal.account))  # fmt: skip
+    # The person is told at once, whoever made the change (a bank app acting for them).
+    notification_queue_for(
+        key=f"payout-account:{account.pk}:{timezone.now().isoformat()}",
+        template="payout-account-changed", context={"account": account.iban[-4:]},
+        account=principal.account, actor=actor_of(principal.account),
+    )  # fmt: skip
     return PayoutAccountOut(iban=account.iban, bic=account.bic, source=account.source,
                             created_at=account.created_at)  # fmt: skip

@@ -21,7 +21,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,9 +47,12 @@ from qyzmet.payments.models import (
     PayoutAccountSource,
     end_to_end_id,
 )
-from qyzmet.payments.payout_banks import TransmitFailed, payout_bank
+from qyzmet.payments.payout_banks import PayoutBank, TransmitFailed, payout_bank
 
 logger = logging.getLogger("qyzmet.payments")
+# Sent in the transaction that makes a person's account primary (``person``): callers
+# that pay people waiting for an account make their orders then.
+payout_account_changed = Signal()
 # Transfers in one bank file: a bank takes files of tens of thousands of payments.
 TRANSFERS_PER_FILE = 50_000
 READ_BATCH = 5_000  # orders read at a time while a file is written
@@ -223,17 +227,32 @@ def bank_files_transmit(
     after the bank took a file, before that is recorded (the crash tests use it)."""
     count = 0
     bank = payout_bank()
-    for file in bank_files_unsent(disbursement):
+    for file_id in list(bank_files_unsent(disbursement).values_list("pk", flat=True)):
         try:
-            bank.transmit(name=f"{file.message_id}.xml", content=bank_file_content(file))
+            if _transmit_one(bank, file_id, sent):
+                count += 1
         except TransmitFailed as failed:
-            logger.warning("bank file %s not taken by the bank, will retry: %s", file, failed)
+            logger.warning("bank file %s not taken by the bank, will retry: %s", file_id, failed)
             break
+    return count
+
+
+def _transmit_one(bank: PayoutBank, file_id: int, sent: Callable[[BankFile], None] | None) -> bool:
+    """Send one file while holding its row: two processes never send it at once."""
+    with transaction.atomic():
+        file = (
+            BankFile.objects.select_for_update(skip_locked=True)
+            .filter(pk=file_id, transmitted_at__isnull=True)
+            .first()
+        )
+        if file is None:  # sent meanwhile, or being sent by another process
+            return False
+        bank.transmit(name=f"{file.message_id}.xml", content=bank_file_content(file))
         if sent is not None:
             sent(file)
-        BankFile.objects.filter(pk=file.pk).update(transmitted_at=timezone.now())
-        count += 1
-    return count
+        file.transmitted_at = timezone.now()
+        file.save(update_fields=["transmitted_at"])
+    return True
 
 
 def bank_files_unsent(disbursement: Disbursement) -> QuerySet[BankFile]:
@@ -260,8 +279,18 @@ def bank_reports_apply() -> int:
     return applied
 
 
+# Reasons that are about the person's account: the order waits for them to give another.
+# Any other refusal (a technical one, a whole file refused) is tried again by itself.
+ACCOUNT_REASONS = frozenset({"AC01", "AC03", "AC04", "AC06", "AC13", "BE01", "MD07"})
+DUPLICATE_MESSAGE = "DU01"  # the bank already has this file: its first answer stands
+MAX_AUTOMATIC_ATTEMPTS = 3
+
+
 @transaction.atomic
 def _report_apply(name: str, report: StatusReport) -> bool:
+    if report.group_status == "RJCT" and report.reason == DUPLICATE_MESSAGE:
+        logger.info("status report %s: the bank already had that file; not applied", name)
+        return False
     file = (
         BankFile.objects.select_for_update()
         .filter(message_id=report.original_message_id, report_name=None)
@@ -269,21 +298,22 @@ def _report_apply(name: str, report: StatusReport) -> bool:
     )
     if file is None:  # applied meanwhile, or about no file of ours
         return False
-    rejected: dict[str, list[tuple[int, int]]] = {}
     for status in report.transactions:
-        if not status.accepted:
-            rejected.setdefault(status.reason, []).append(_order_of(status.end_to_end_id))
-    for reason, orders in rejected.items():
-        for order_id, attempt in orders:
-            PaymentOrder.objects.filter(
-                pk=order_id, attempt=attempt, file=file, status=OrderStatus.FILED
-            ).update(status=OrderStatus.REJECTED, reason=reason[:4])
+        order = _order_of(status.end_to_end_id)
+        if status.accepted or order is None:
+            if order is None:
+                logger.warning("status report %s names %r, no order of ours",
+                               name, status.end_to_end_id)  # fmt: skip
+            continue
+        order_id, attempt = order
+        _refused(PaymentOrder.objects.filter(pk=order_id, attempt=attempt, file=file,
+                                             status=OrderStatus.FILED), status.reason)  # fmt: skip
     # The transfers a report does not list take the report's group status.
     unlisted = PaymentOrder.objects.filter(file=file, status=OrderStatus.FILED)
     if report.unlisted_accepted:
         unlisted.update(status=OrderStatus.PAID)
     else:  # the whole file refused (a wrong control sum, say): the group's reason
-        unlisted.update(status=OrderStatus.REJECTED, reason=report.reason[:4])
+        _refused(unlisted, report.reason)
     file.report_name, file.reported_at = name, timezone.now()
     file.group_status = report.group_status
     file.rejected = PaymentOrder.objects.filter(file=file, status=OrderStatus.REJECTED).count()
@@ -295,8 +325,25 @@ def _report_apply(name: str, report: StatusReport) -> bool:
     return True
 
 
-def _order_of(end_to_end: str) -> tuple[int, int]:
+def _refused(orders: QuerySet[PaymentOrder], reason: str) -> None:
+    """Orders a bank refused: about the account, they wait for the person to give another;
+    otherwise they go out again as the next attempt, a few times, then wait as well."""
+    reason = reason[:4]
+    if reason in ACCOUNT_REASONS:
+        orders.update(status=OrderStatus.REJECTED, reason=reason)
+        return
+    orders.filter(attempt__gte=MAX_AUTOMATIC_ATTEMPTS).update(
+        status=OrderStatus.REJECTED, reason=reason
+    )
+    orders.filter(attempt__lt=MAX_AUTOMATIC_ATTEMPTS).update(
+        status=OrderStatus.CREATED, file=None, attempt=F("attempt") + 1, reason=""
+    )
+
+
+def _order_of(end_to_end: str) -> tuple[int, int] | None:
     order, _sep, attempt = end_to_end.removeprefix("Q").partition("-")
+    if not (order.isdigit() and attempt.isdigit()):
+        return None
     return int(order), int(attempt)
 
 
@@ -320,6 +367,7 @@ def payout_account_set(*, person: Person, iban: str, bic: str, actor: str) -> Pa
             person=person, status=OrderStatus.REJECTED
         ):
             _reissue(order, account, actor=actor)
+        payout_account_changed.send(sender=PayoutAccount, person=person)
     return account
 
 

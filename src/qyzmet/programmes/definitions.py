@@ -52,7 +52,7 @@ class ProgrammeDefinition(Strict):
     payer: Payer | None = None
     service: Code | None = None  # the application an acceptance creates
     # reply: a person accepts first (SMS, portal, API); implied: everyone eligible is paid
-    # unless they decline (mass payments where the registries already say everything).
+    # without being asked (mass payments where the registries already say everything).
     acceptance: Literal["reply", "implied"] = "reply"
     channels: list[Literal[CHANNELS]] = list(CHANNELS)  # type: ignore[valid-type]
     opens: date | None = None

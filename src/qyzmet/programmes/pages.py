@@ -115,7 +115,11 @@ def _own_offer(request: HttpRequest, code: str) -> Offer:
 @require_POST
 def answer(request: HttpRequest, code: str) -> HttpResponse:
     offer = _own_offer(request, code)
-    accept = request.POST.get("answer") == "accept"
+    answer = request.POST.get("answer")
+    if answer not in ("accept", "decline"):
+        messages.error(request, gettext("Choose to accept or to decline."))
+        return redirect("programmes:my")
+    accept = answer == "accept"
     try:
         services.offer_answer(offer=offer, accept=accept, channel="portal",
                               reference=f"portal:{_account(request).public_id}")  # fmt: skip
@@ -132,9 +136,11 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
     account = _account(request)
     if account.kind != AccountKind.CITIZEN or account.person is None:
         raise Http404
+    programme = Programme.objects.filter(code=code).first()
+    if programme is None:
+        raise Http404
     try:
-        services.programme_apply(programme=services.programme_get(code), person=account.person,
-                                 channel="portal")  # fmt: skip
+        services.programme_apply(programme=programme, person=account.person, channel="portal")
     except Problem as problem:
         messages.error(request, problem.detail)
     return redirect("programmes:my")
@@ -186,7 +192,11 @@ def operator_programmes(request: HttpRequest) -> HttpResponse:
 def operator_programme(request: HttpRequest, code: str) -> HttpResponse:
     _operator(request)
     language = _language()
-    programme = services.programme_get(code)
+    programme = (
+        Programme.objects.select_related("disbursement", "rule_version").filter(code=code).first()
+    )
+    if programme is None:
+        raise Http404
     status = selectors.programme_status(programme)
     offers = [(str(OfferStatus(s).label), n) for s, n in sorted(status.offers.items())]
     money = status.money

@@ -14,12 +14,12 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Max, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
@@ -40,7 +40,7 @@ from qyzmet.identity.models import Account, AccountKind, Agency, Person
 from qyzmet.messaging.services import notification_queue, sms_reply_code_register
 from qyzmet.payments import payouts
 from qyzmet.payments.iso20022 import Party
-from qyzmet.payments.models import Disbursement, PaymentOrder, PayoutAccount
+from qyzmet.payments.models import Disbursement, OrderStatus, PaymentOrder, PayoutAccount
 from qyzmet.programmes.definitions import ProgrammeDefinition
 from qyzmet.programmes.models import (
     EventCursor,
@@ -197,10 +197,15 @@ def _run(code: str, *, resume: bool, on: date | None, say: Say) -> ProgrammeRun:
         raise Problem(409, _("This programme has an unfinished run: resume it."),
                       code="run-open")  # fmt: skip
     if run is None:
-        run = ProgrammeRun.objects.create(
-            programme=programme, on=on or timezone.localdate(), stage=Stage.ELIGIBILITY,
-            counts={"last_person": _last_person()},
-        )  # fmt: skip
+        try:
+            with transaction.atomic():
+                run = ProgrammeRun.objects.create(
+                    programme=programme, on=on or timezone.localdate(),
+                    stage=Stage.ELIGIBILITY, counts={"last_person": _last_person()},
+                )  # fmt: skip
+        except IntegrityError:  # another process started one at the same moment
+            raise Problem(409, _("This programme has an unfinished run: resume it."),
+                          code="run-open") from None  # fmt: skip
         audit_record(actor=ACTOR, action="programmes.run.start", object_type="programme",
                      object_id=code, data={"run": run.pk, "on": run.on.isoformat()})  # fmt: skip
     started = {run.stage: time.monotonic()}
@@ -212,7 +217,6 @@ def _run(code: str, *, resume: bool, on: date | None, say: Say) -> ProgrammeRun:
         _at(stage, "after-commit")
         if run.stage != stage:
             _statistics_refresh(stage)
-        if run.stage != stage:
             say(f"{stage}: done in {time.monotonic() - started[stage]:.1f} s "
                 f"({_stage_count(run, stage)})")  # fmt: skip
             started[run.stage] = time.monotonic()
@@ -292,8 +296,11 @@ def _eligibility_step(
                 f"INSERT INTO {Offer._meta.db_table} (programme_id, person_id, status, channel,"  # noqa: S608
                 " created_at) SELECT %s, e.person_id, %s, '', %s"
                 f" FROM ({select}) e WHERE true"
-                " ON CONFLICT (programme_id, person_id) DO NOTHING",
-                [programme.pk, status, timezone.now(), *params],
+                # A refusal is not final: eligible now, the person gets the offer.
+                " ON CONFLICT (programme_id, person_id) DO UPDATE SET status = EXCLUDED.status,"
+                " explanation = NULL, channel = ''"
+                f" WHERE {Offer._meta.db_table}.status = %s",
+                [programme.pk, status, timezone.now(), *params, OfferStatus.REFUSED],
             )
             added = max(cursor.rowcount, 0)
         return _advance(run, finished=high > run.counts["last_person"], cursor=high, added=added)
@@ -349,11 +356,11 @@ def _files_step(
     run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
 ) -> ProgrammeRun:
     disbursement = _disbursement(programme)
-    file = payouts.bank_file_next(disbursement)
-    with transaction.atomic():
+    with transaction.atomic():  # under the run's lock: no file is made behind a resume's back
         run = _locked_run(run)
         if run.stage != Stage.FILES:
             return run
+        file = payouts.bank_file_next(disbursement)
         return _advance(run, finished=file is None, cursor=0, added=1 if file else 0)
 
 
@@ -375,11 +382,17 @@ def _transmit_step(
 def _statuses_step(
     run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
 ) -> ProgrammeRun:
-    """The banks' reports read so far; the stage ends when every file sent is reported
-    on (a bank that answers later is read by the worker's periodic job)."""
+    """The banks' reports read so far; the stage ends when every file is sent and
+    reported on. A file still unsent (made by another process meanwhile, or put back by
+    a bank's technical refusal) is sent first."""
     disbursement = _disbursement(programme)
+    payouts.bank_files_transmit(disbursement)
     applied = payouts.bank_reports_apply()
-    unanswered = disbursement.files.filter(report_name=None).exists()
+    if PaymentOrder.objects.filter(disbursement=disbursement, status=OrderStatus.CREATED).exists():
+        payouts.bank_file_next(disbursement)  # sent again on the next pass
+    unanswered = disbursement.files.filter(report_name=None).exists() or (
+        PaymentOrder.objects.filter(disbursement=disbursement, status=OrderStatus.CREATED).exists()
+    )
     if unanswered and not applied:  # the banks have not answered yet
         time.sleep(BANK_RETRY_SECONDS)
     with transaction.atomic():
@@ -387,11 +400,6 @@ def _statuses_step(
         if run.stage != Stage.STATUSES:
             return run
         return _advance(run, finished=not unanswered, cursor=0, added=applied)
-
-
-def _skip(run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition) -> ProgrammeRun:
-    with transaction.atomic():
-        return _advance(_locked_run(run), finished=True, cursor=0)
 
 
 Step = Callable[[ProgrammeRun, Programme, ProgrammeDefinition], ProgrammeRun]
@@ -408,15 +416,12 @@ ORDER = [Stage.ELIGIBILITY, Stage.OFFERS, Stage.ORDERS, Stage.FILES, Stage.TRANS
 NEXT = {stage: ORDER[i + 1] for i, stage in enumerate(ORDER[:-1])}
 
 
-ACCOUNTS_CURSOR = "payout-accounts"
-
-
 def payouts_advance() -> int | None:
-    """Between runs and after them, for every programme that pays: order the payments of
-    people accepted earlier who have just given an account, file the orders made since
-    (acceptances), send the files, read the banks' answers (one of the worker's periodic
-    jobs). Skips a programme while a run of it is open: the run does this itself."""
-    done = _orders_for_new_accounts()
+    """Between runs and after them, for every programme that pays: file the orders made
+    since (acceptances, accounts given later, refusals tried again), send the files, read
+    the banks' answers (one of the worker's periodic jobs). Skips a programme while a run
+    of it is open: the run does this itself."""
+    done = 0
     busy = ProgrammeRun.objects.filter(finished_at=None).values("programme_id")
     for programme in (
         Programme.objects.filter(disbursement__isnull=False, paused_at=None)
@@ -431,32 +436,14 @@ def payouts_advance() -> int | None:
     return done or None
 
 
-@transaction.atomic
-def _orders_for_new_accounts() -> int:
-    # Accounts older than the first look were there for the runs to find.
-    cursor, _created = EventCursor.objects.select_for_update().get_or_create(
-        name=ACCOUNTS_CURSOR,
-        defaults={"last_id": PayoutAccount.objects.aggregate(last=Max("pk"))["last"] or 0},
-    )
-    accounts = list(
-        PayoutAccount.objects.filter(pk__gt=cursor.last_id, primary=True)
-        .order_by("pk")
-        .values_list("pk", "person_id")[:OFFER_BATCH]
-    )
-    if not accounts:
-        return 0
-    people = [person_id for _pk, person_id in accounts]
-    made = 0
+def orders_for_new_account(person: Person, **_signal: Any) -> None:
+    """The person has given an account (``payout_account_changed``): pay what they
+    accepted while they had none, in the same transaction."""
     for programme in Programme.objects.filter(disbursement__isnull=False).select_related(
         "disbursement"
     ):
-        offers = Offer.objects.filter(programme=programme, person_id__in=people)
-        made += payouts.payment_orders_make(
-            _disbursement(programme), payees_of(programme, offers)
-        ).orders
-    cursor.last_id = accounts[-1][0]
-    cursor.save(update_fields=["last_id"])
-    return made + len(accounts)
+        offers = Offer.objects.filter(programme=programme, person=person)
+        payouts.payment_orders_make(_disbursement(programme), payees_of(programme, offers))
 
 
 # --- offers and answers --------------------------------------------------------------
@@ -468,7 +455,12 @@ def offers_send_due(*, seconds: float | None = None) -> None:
     pace allows no more until the next interval."""
     interval = seconds if seconds is not None else settings.AUDIT_SEAL_INTERVAL
     for programme in Programme.objects.filter(paused_at=None):
-        allowed = int(definition_of(programme).offers_per_second * interval)
+        definition = definition_of(programme)
+        Offer.objects.filter(
+            programme=programme, status=OfferStatus.OFFERED,
+            offered_at__lt=timezone.now() - timedelta(days=definition.answer_days),
+        ).update(status=OfferStatus.EXPIRED)  # fmt: skip
+        allowed = int(definition.offers_per_second * interval)
         while allowed > 0 and offers_send(programme, limit=min(allowed, OFFER_BATCH)):
             allowed -= OFFER_BATCH
 
@@ -545,6 +537,13 @@ def offer_answer(*, offer: Offer, accept: bool, channel: str, reference: str) ->
     if offer.status not in (OfferStatus.OFFERED, OfferStatus.ELIGIBLE):
         raise Problem(409, _("This offer has been answered already."), code="answered")
     programme = offer.programme
+    definition = definition_of(programme)
+    too_late = offer.offered_at is not None and (
+        timezone.now() - offer.offered_at > timedelta(days=definition.answer_days)
+    )
+    if too_late or (definition.closes is not None and timezone.localdate() > definition.closes):
+        # Marked expired by the worker (offers_send_due); this transaction is undone.
+        raise Problem(409, _("The time to answer this offer has passed."), code="expired")
     offer.status = OfferStatus.ACCEPTED if accept else OfferStatus.DECLINED
     offer.channel, offer.answered_at = channel, timezone.now()
     offer.save(update_fields=["status", "channel", "answered_at"])
@@ -607,15 +606,22 @@ EVENTS_CURSOR = "registry-events"
 EVENTS_BATCH = 200
 
 
-def events_offer() -> int | None:
+EVENTS_SETTLE = timedelta(minutes=1)
+
+
+def events_offer(*, settled_before: datetime | None = None) -> int | None:
     """Read the registry events written since last time, in order, and make an offer to
     each person an event concerns whom a programme started by that event finds eligible
-    (one of the worker's periodic jobs); how many events were read, None when none."""
+    (one of the worker's periodic jobs); how many events were read, None when none.
+
+    Ids are taken when a row is written, not when it commits: an event is read once it is
+    EVENTS_SETTLE old, so that one written a moment earlier by a transaction still open
+    is not passed by (a registry write lasts well under that)."""
+    settled = settled_before or timezone.now() - EVENTS_SETTLE
     with transaction.atomic():
         cursor, _created = EventCursor.objects.select_for_update().get_or_create(name=EVENTS_CURSOR)
-        events = list(
-            RegistryEvent.objects.filter(pk__gt=cursor.last_id).order_by("pk")[:EVENTS_BATCH]
-        )
+        waiting = RegistryEvent.objects.filter(pk__gt=cursor.last_id, at__lt=settled)
+        events = list(waiting.order_by("pk")[:EVENTS_BATCH])
         if not events:
             return None
         by_trigger: dict[str, list[Programme]] = {}
@@ -656,10 +662,19 @@ def programme_apply(*, programme: Programme, person: Person, channel: str) -> Of
     the registries' facts; eligible → accepted (and paid); otherwise refused, with the
     rule's explanation kept for them to read and appeal."""
     definition = definition_of(programme)
+    if definition.trigger != "run" or channel not in definition.channels:
+        raise Problem(409, _("This programme is offered, not applied to, here."),
+                      code="not-applied-to")  # fmt: skip
     if not definition.open_on(timezone.localdate()):
         raise Problem(409, _("Applications to this programme are closed."), code="closed")
-    existing = Offer.objects.filter(programme=programme, person=person).first()
-    if existing is not None and existing.status not in (OfferStatus.ELIGIBLE, OfferStatus.OFFERED):
+    # Locked, so that the same person applying twice at once is decided once.
+    existing, _created = Offer.objects.select_for_update().get_or_create(
+        programme=programme, person=person,
+        defaults={"status": OfferStatus.ELIGIBLE, "created_at": timezone.now()},
+    )  # fmt: skip
+    # A refusal is decided again: the registries may say otherwise now.
+    deciding = (OfferStatus.ELIGIBLE, OfferStatus.OFFERED, OfferStatus.REFUSED)
+    if existing.status not in deciding:
         return existing
     try:
         decided = decision_make(
@@ -669,9 +684,7 @@ def programme_apply(*, programme: Programme, person: Person, channel: str) -> Of
     except PersonUnknown as unknown:
         raise Problem(404, _("The registries do not know this person."),
                       code="person-unknown") from unknown  # fmt: skip
-    offer = existing or Offer.objects.create(
-        programme=programme, person=person, status=OfferStatus.ELIGIBLE, created_at=timezone.now()
-    )
+    offer = existing
     if not decided.outcome.eligible:
         offer.status, offer.channel, offer.answered_at = (
             OfferStatus.REFUSED, channel, timezone.now(),
@@ -683,5 +696,8 @@ def programme_apply(*, programme: Programme, person: Person, channel: str) -> Of
         }  # fmt: skip
         offer.save(update_fields=["status", "channel", "answered_at", "explanation"])
         return offer
+    if offer.status == OfferStatus.REFUSED:
+        offer.status, offer.explanation = OfferStatus.ELIGIBLE, None
+        offer.save(update_fields=["status", "explanation"])
     return offer_answer(offer=offer, accept=True, channel=channel,
                         reference=f"application:{channel}").offer  # fmt: skip

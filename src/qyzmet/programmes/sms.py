@@ -24,14 +24,20 @@ def offer_reply(inbound: InboundSms) -> str | None:
     code = inbound.reply_code
     if code is None:  # "OFFER" typed as a word: say how to answer
         return _("Answer an offer with the code its message gives.")
-    _offer, offer_id, answer = code.subject.split(":")
+    _offer, offer_id, answer = ([*code.subject.split(":"), "", ""])[:3]
+    offer = (
+        Offer.objects.select_related("programme").filter(pk=int(offer_id)).first()
+        if offer_id.isdigit()
+        else None
+    )
+    if offer is None:
+        return None
     SmsReplyCode.objects.filter(
         phone=code.phone, subject__startswith=f"offer:{offer_id}:", used_at=None
     ).update(used_at=timezone.now())
     account = sms_sender_account(inbound.sender)
     language = account.preferred_language if account else "kk"
     with override(language):
-        offer = Offer.objects.select_related("programme").get(pk=int(offer_id))
         name = definition_of(offer.programme).name.get(language)
         try:
             answered = offer_answer(offer=offer, accept=answer == ACCEPT, channel="sms",
