@@ -22,7 +22,6 @@ from qyzmet.core import formatting
 from qyzmet.core.inputs import StrictIn
 from qyzmet.identity.authentication import ANY_AUTH, principal_of
 from qyzmet.identity.models import Person
-from qyzmet.payments.models import PaymentOrder
 from qyzmet.programmes import selectors, services
 from qyzmet.programmes.models import Offer, OfferStatus, Programme
 
@@ -84,13 +83,7 @@ class OfferOut(Schema):
 def _offer_out(offer: Offer) -> OfferOut:
     language = _language()
     definition = services.definition_of(offer.programme)
-    order = (
-        PaymentOrder.objects.filter(
-            disbursement_id=offer.programme.disbursement_id, person_id=offer.person_id
-        ).first()
-        if offer.programme.disbursement_id
-        else None
-    )
+    order = selectors.order_of(offer)
     payment = None
     if order is not None:
         payment = PaymentOut(

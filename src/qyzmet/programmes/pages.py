@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from qyzmet.core import formatting
 from qyzmet.core.errors import Problem
 from qyzmet.identity.models import Account, AccountKind
-from qyzmet.payments.models import OrderStatus, PaymentOrder
+from qyzmet.payments.models import OrderStatus
 from qyzmet.programmes import selectors, services
 from qyzmet.programmes.models import Offer, OfferStatus, Programme
 
@@ -53,13 +53,7 @@ class OfferCard:
 
 def _offer_card(offer: Offer, language: str) -> OfferCard:
     definition = services.definition_of(offer.programme)
-    order = (
-        PaymentOrder.objects.filter(
-            disbursement_id=offer.programme.disbursement_id, person_id=offer.person_id
-        ).first()
-        if offer.programme.disbursement_id
-        else None
-    )
+    order = selectors.order_of(offer)
     payment = ""
     if order is not None:
         amount = formatting.money(order.amount, "KZT", language)

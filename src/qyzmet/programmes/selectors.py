@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, QuerySet
 
+from qyzmet.payments.models import PaymentOrder
 from qyzmet.payments.payouts import Totals, disbursement_totals
 from qyzmet.programmes.models import Offer, OfferStatus, Programme, ProgrammeRun
 
@@ -76,3 +77,12 @@ def offers_of(person_id: int | None) -> QuerySet[Offer]:
         .select_related("programme", "case")
         .order_by("-created_at")
     )
+
+
+def order_of(offer: Offer) -> PaymentOrder | None:
+    """The payment order an offer led to, if its programme pays and one was made."""
+    if offer.programme.disbursement_id is None:
+        return None
+    return PaymentOrder.objects.filter(
+        disbursement_id=offer.programme.disbursement_id, person_id=offer.person_id
+    ).first()
