@@ -210,7 +210,7 @@ def test_the_command_loads_the_shipped_catalogue_with_its_rules(
     assert "service birth-benefit v1: published" in out
     assert "life situation birth-of-a-child v1: published" in out
     call_command("catalog_load")
-    assert capsys.readouterr().out.endswith("0 new versions, 27 unchanged\n")
+    assert capsys.readouterr().out.endswith("0 new versions, 28 unchanged\n")
     call_command("catalog_list", "--language", "kk", "--agency", "education")
     listed = capsys.readouterr().out.splitlines()
     assert listed[0].startswith("kindergarten-queue v1 [education] ")

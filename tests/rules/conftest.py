@@ -50,7 +50,7 @@ def family(db: None) -> Family:
     )
     for month in (1, 2, 3):
         m.Income.objects.create(
-            person=mother, payer=employer, period=date(2026, month, 1), amount=310_000_00
+            person=mother, payer=employer, period=date(2026, month, 1), amount=410_000_00
         )
     m.BenefitAward.objects.create(
         person=grandmother, kind=m.BenefitKind.OLD_AGE_PENSION, monthly_amount=135_000_00,

@@ -29,21 +29,24 @@ def test_income_last_month_refuses_the_emergency_payment_and_says_from_whom(
     explanation = decided(EMERGENCY, family.mother.iin)
     assert not explanation.eligible
     [reason] = explanation.reasons
-    assert reason.clause == "any(incomes where period >= start_of_month(today) - 1 month)"
-    assert (reason.line, reason.column) == (6, 9)
+    assert reason.clause == (
+        "any(incomes where period >= start_of_month(today) - 1 month and amount >= 350_000 KZT)"
+    )
+    assert (reason.line, reason.column) == (7, 9)
     assert reason.text == (
-        "Incomes where period >= start_of_month(today) - 1 month: 1 found; the rule allows none."
+        "Incomes where period >= start_of_month(today) - 1 month and amount >= 350_000 KZT: "
+        "1 found; the rule allows none."
     )
     assert ("start_of_month(today) - 1 month", "1 March 2026") in reason.values
     assert reason.records == [
-        f"month: March 2026; amount: 310,000.00 KZT; payer (BIN): {family.employer.bin}"
+        f"month: March 2026; amount: 410,000.00 KZT; payer (BIN): {family.employer.bin}"
     ]
 
 
 def test_the_same_refusal_in_russian_and_kazakh(family: Family) -> None:
     for language, month, amount in (
-        ("ru", "март 2026", "310\u00a0000,00\u00a0₸"),
-        ("kk", "2026", "310\u00a0000,00\u00a0₸"),
+        ("ru", "март 2026", "410\u00a0000,00\u00a0₸"),
+        ("kk", "2026", "410\u00a0000,00\u00a0₸"),
     ):
         explanation = decided(EMERGENCY, family.mother.iin, language)
         [reason] = explanation.reasons
@@ -99,7 +102,7 @@ def test_sums_name_the_total_and_the_records(family: Family) -> None:
     [reason] = decided(source, family.father.iin).reasons
     assert reason.text == (
         "Total amount of incomes of the household (the person and their spouse) where "
-        "period >= today - 3 months: 620,000.00 KZT; the rule requires less than 500,000.00 KZT."
+        "period >= today - 3 months: 820,000.00 KZT; the rule requires less than 500,000.00 KZT."
     )
     assert len(reason.records) == 2  # the spouse's February and March salaries
 

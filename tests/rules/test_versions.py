@@ -54,7 +54,7 @@ def test_a_decision_keeps_its_facts_and_replays_the_same_after_the_registry_chan
     assert {
         "payer": family.employer.bin,
         "period": "2026-03-01",
-        "amount": 310_000_00,
+        "amount": 410_000_00,
     } in kept.dossier["collections"]["incomes"]
     assert set(kept.dossier["collections"]) == {"incomes"}  # only what the rule reads
 

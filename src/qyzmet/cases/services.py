@@ -16,6 +16,7 @@ from datetime import date
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,9 @@ from qyzmet.payments.services import fee_request
 from qyzmet.trust.models import Signature
 
 MAX_ANSWER_BYTES = 64 * 1024
+# Sent in the transaction that completes or refuses an application (``case``): an app that
+# opened it for a purpose of its own (a programme's appeal) acts on the outcome then.
+case_closed = Signal()
 
 
 # --- the timeline ----------------------------------------------------------------------
@@ -171,13 +175,21 @@ def case_open(
     situation: SituationCase | None = None,
     situation_step: str = "",
     locked: bool = False,
+    by_platform: bool = False,
 ) -> Case:
-    """Start an application (a draft kept on the server), filled in from the registries."""
+    """Start an application (a draft kept on the server), filled in from the registries.
+    ``by_platform``: the platform opens it for the person (only such a caller may open a
+    service published with ``opened_by: platform``)."""
     if account.kind != AccountKind.CITIZEN or account.person_id is None:
         raise Problem(403, _("Only a citizen applies for a service."), code="not-a-citizen")
     version, definition = _service(service)
     if definition.applicant != "person":
         raise Problem(422, _("This service is for organisations."), code="organisations-only")
+    if definition.opened_by == "platform" and not by_platform:
+        raise Problem(
+            409, _("This application is made from the decision it concerns."),
+            code="opened-by-platform",
+        )  # fmt: skip
     case = Case(
         version=version,
         agency=version.service.agency,
@@ -434,6 +446,7 @@ def _complete(case: Case) -> None:
     case.save(update_fields=["status", "closed_at", "queue_agency", "assigned_to"])
     _event(case, EventKind.COMPLETED, actor="system")
     _notify(case, "case-completed")
+    case_closed.send(sender=Case, case=case)
     if case.situation_id is not None:
         _unlock_next(case)
 
@@ -447,6 +460,7 @@ def _refuse(
                              "assigned_to"])  # fmt: skip
     _event(case, EventKind.REFUSED, actor=actor, step=step, note=reason, data=data)
     _notify(case, "case-refused", reason=reason[:200])
+    case_closed.send(sender=Case, case=case)
 
 
 def _unlock_next(case: Case) -> None:

@@ -148,6 +148,9 @@ class ServiceDefinition(Strict):
     summary: Texts
     help: Texts | None = None
     applicant: Literal["person", "organisation"] = "person"
+    # platform: opened only by the platform for a person (an appeal against a programme's
+    # refusal, from that refusal), never started from the catalogue.
+    opened_by: Literal["applicant", "platform"] = "applicant"
     eligibility: Code | None = None  # a published rule's code
     form: Form
     prefill: list[Prefill] = []

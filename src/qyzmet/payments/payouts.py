@@ -140,12 +140,11 @@ def _debtor(disbursement: Disbursement) -> Party:
                  bic=disbursement.debtor_bic, bin=disbursement.debtor_bin)  # fmt: skip
 
 
-def bank_file_next(
-    disbursement: Disbursement, *, per_file: int = TRANSFERS_PER_FILE
-) -> BankFile | None:
-    """Put up to ``per_file`` orders waiting for a bank file (all for one bank) into a new
-    pain.001 file, kept in the blob store; None when no order waits. Orders another
+def bank_file_next(disbursement: Disbursement) -> BankFile | None:
+    """Put up to TRANSFERS_PER_FILE orders waiting for a bank file (all for one bank) into
+    a new pain.001 file, kept in the blob store; None when no order waits. Orders another
     transaction is filing are skipped, so runs side by side never file an order twice."""
+    per_file = TRANSFERS_PER_FILE
     skip_locked = (
         " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
     )
@@ -165,19 +164,17 @@ def bank_file_next(
                 disbursement=disbursement, message_id=_message_id(created_at), bic=row[0],
                 transfers=0, control_sum=0, created_at=created_at, content_sha256="",
             )  # fmt: skip
+            # The rows are picked and locked once, in their own step (MATERIALIZED), so
+            # the LIMIT counts exactly the orders this file takes.
             cursor.execute(
-                f"UPDATE {table} SET status = %s, file_id = %s WHERE id IN ("  # noqa: S608
-                f" SELECT id FROM {table} WHERE disbursement_id = %s AND status = %s AND bic = %s"
-                f" ORDER BY id LIMIT %s{skip_locked})",
-                [
-                    OrderStatus.FILED,
-                    file.pk,
-                    disbursement.pk,
-                    OrderStatus.CREATED,
-                    row[0],
-                    per_file,
-                ],
-            )
+                f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
+                " WHERE disbursement_id = %s AND status = %s AND bic = %s"
+                f" ORDER BY id LIMIT %s{skip_locked})"
+                f" UPDATE {table} SET status = %s, file_id = %s"
+                f" WHERE id IN (SELECT id FROM picked)",
+                [disbursement.pk, OrderStatus.CREATED, row[0], per_file,
+                 OrderStatus.FILED, file.pk],
+            )  # fmt: skip
         totals = PaymentOrder.objects.filter(file=file).aggregate(n=Count("id"), sum=Sum("amount"))
         file.transfers, file.control_sum = totals["n"], totals["sum"] or 0
         content = io.BytesIO()

@@ -14,7 +14,7 @@ from typing import Any
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import get_language
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from qyzmet.catalog.definitions import Texts
@@ -75,6 +75,8 @@ class OfferOut(Schema):
     channel: str = Field(description="where the answer came from: sms, portal, api")
     explanation: list[str] = Field(description="why not eligible, in the request's language")
     application: str | None = Field(description="the number of the application it created")
+    appeal: str | None = Field(description="the number of the appeal against a refusal")
+    appeal_status: str | None = Field(description="where the appeal stands")
     payment: PaymentOut | None
     created_at: datetime
     answered_at: datetime | None
@@ -96,6 +98,8 @@ def _offer_out(offer: Offer) -> OfferOut:
         status=offer.status, status_label=str(OfferStatus(offer.status).label),
         channel=offer.channel, explanation=(offer.explanation or {}).get(language, []),
         application=offer.case.number if offer.case else None, payment=payment,
+        appeal=offer.appeal.number if offer.appeal else None,
+        appeal_status=offer.appeal.status if offer.appeal else None,
         created_at=offer.created_at, answered_at=offer.answered_at,
     )  # fmt: skip
 
@@ -165,3 +169,19 @@ def offer_answer(request: HttpRequest, code: str, payload: AnswerIn) -> OfferOut
     answered = services.offer_answer(offer=offer, accept=payload.accept, channel=channel,
                                      reference=f"{channel}:{caller}")  # fmt: skip
     return _offer_out(answered.offer)
+
+
+class AppealIn(StrictIn):
+    grounds: str = Field(min_length=10, max_length=2000,
+                         description="why the decision is wrong, in their words")  # fmt: skip
+
+
+@router.post("/{code}/appeal", response={201: OfferOut}, summary="Appeal my refusal")
+def offer_appeal(request: HttpRequest, code: str, payload: AppealIn) -> Status[OfferOut]:
+    """Files an appeal against the programme's refusal; an officer reviews it. Upheld, the
+    person is accepted and paid; the offer's ``appeal_status`` says where it stands."""
+    offer = _own_offer(request, code, WRITE)
+    case = services.offer_appeal(offer=offer, account=principal_of(request).account,
+                                 grounds=payload.grounds, channel=_channel(request))  # fmt: skip
+    offer.appeal = case
+    return Status(201, _offer_out(offer))

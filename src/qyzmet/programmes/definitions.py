@@ -51,6 +51,9 @@ class ProgrammeDefinition(Strict):
     budget: int | None = None  # in tiyn: what all payments together may not pass
     payer: Payer | None = None
     service: Code | None = None  # the application an acceptance creates
+    # The service a refused person appeals through (published ``opened_by: platform``);
+    # none: the programme's refusals are final here.
+    appeal: Code | None = None
     # reply: a person accepts first (SMS, portal, API); implied: everyone eligible is paid
     # without being asked (mass payments where the registries already say everything).
     acceptance: Literal["reply", "implied"] = "reply"

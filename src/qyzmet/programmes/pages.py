@@ -23,6 +23,8 @@ from qyzmet.payments.models import OrderStatus
 from qyzmet.programmes import selectors, services
 from qyzmet.programmes.models import Offer, OfferStatus, Programme
 
+APPEAL_GROUNDS_MIN, APPEAL_GROUNDS_MAX = 10, 2000  # as the appeal service's form says
+
 
 def _language() -> str:
     language = get_language() or "en"
@@ -49,6 +51,8 @@ class OfferCard:
     payment: str  # the amount and what became of it, or ""
     payment_ok: bool
     application: str
+    appealable: bool
+    appeal: str  # the appeal's number and where it stands, or ""
 
 
 def _offer_card(offer: Offer, language: str) -> OfferCard:
@@ -70,6 +74,10 @@ def _offer_card(offer: Offer, language: str) -> OfferCard:
         explanation=(offer.explanation or {}).get(language, []), payment=payment,
         payment_ok=order is not None and order.status == OrderStatus.PAID,
         application=offer.case.number if offer.case else "",
+        appealable=(offer.status == OfferStatus.REFUSED and offer.appeal_id is None
+                    and definition.appeal is not None),
+        appeal=(f"{offer.appeal.number}: {offer.appeal.get_status_display()}"
+                if offer.appeal else ""),
     )  # fmt: skip
 
 
@@ -81,7 +89,7 @@ def my_programmes(request: HttpRequest) -> HttpResponse:
     if account.kind != AccountKind.CITIZEN or account.person_id is None:
         return render(request, "programmes/citizens_only.html", status=403)
     language = _language()
-    offers = list(selectors.offers_of(account.person_id).select_related("programme"))
+    offers = list(selectors.offers_of(account.person_id))
     have = {offer.programme_id for offer in offers}
     today = timezone.localdate()
     open_to_apply = []
@@ -137,6 +145,29 @@ def apply(request: HttpRequest, code: str) -> HttpResponse:
         services.programme_apply(programme=programme, person=account.person, channel="portal")
     except Problem as problem:
         messages.error(request, problem.detail)
+    return redirect("programmes:my")
+
+
+@login_required
+@require_POST
+def appeal(request: HttpRequest, code: str) -> HttpResponse:
+    offer = _own_offer(request, code)
+    grounds = request.POST.get("grounds", "").strip()
+    if len(grounds) < APPEAL_GROUNDS_MIN:
+        messages.error(request, gettext("Say in a sentence or two why the decision is wrong."))
+        return redirect("programmes:my")
+    try:
+        case = services.offer_appeal(
+            offer=offer, account=_account(request), grounds=grounds[:APPEAL_GROUNDS_MAX],
+            channel="portal",
+        )  # fmt: skip
+    except Problem as problem:
+        messages.error(request, problem.detail)
+    else:
+        messages.success(request, gettext(
+            "Your appeal is filed as application %(number)s; an officer reviews it and you "
+            "will be told the outcome."
+        ) % {"number": case.number})  # fmt: skip
     return redirect("programmes:my")
 
 

@@ -74,7 +74,7 @@ def offers_of(person_id: int | None) -> QuerySet[Offer]:
     """A person's offers and applications to programmes, newest first."""
     return (
         Offer.objects.filter(person_id=person_id or 0)
-        .select_related("programme", "case")
+        .select_related("programme", "case", "appeal")
         .order_by("-created_at")
     )
 

@@ -25,6 +25,7 @@ from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from qyzmet.cases.models import Case, CaseStatus
 from qyzmet.cases.services import case_open, case_submit_on_answer
 from qyzmet.catalog.selectors import NotInCatalogue, service_version_get
 from qyzmet.catalog.validation import (
@@ -86,11 +87,14 @@ def programmes_read(directory: Path) -> dict[str, tuple[ProgrammeDefinition, Rul
         except RuleNotFound:
             where.problem(("rule",), f"no rule {definition.rule!r} is published")
             continue
-        if definition.service is not None:
+        for field in ("service", "appeal"):
+            service = getattr(definition, field)
+            if service is None:
+                continue
             try:
-                service_version_get(definition.service)
+                service_version_get(service)
             except NotInCatalogue:
-                where.problem(("service",), f"no service {definition.service!r} is published")
+                where.problem((field,), f"no service {service!r} is published")
         checked[code] = (definition, version)
     if not found and not problems:
         problems.append(FileProblem(str(directory), None, "", f"no definitions in {FOLDER}/"))
@@ -701,3 +705,65 @@ def programme_apply(*, programme: Programme, person: Person, channel: str) -> Of
         offer.save(update_fields=["status", "explanation"])
     return offer_answer(offer=offer, accept=True, channel=channel,
                         reference=f"application:{channel}").offer  # fmt: skip
+
+
+# --- appeals ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def offer_appeal(*, offer: Offer, account: Account, grounds: str, channel: str) -> Case:
+    """The person appeals their refusal: an application of the programme's appeal service,
+    naming the programme and the refusal's reasons, goes to that service's officers.
+    Filed on the person's own request, as an answer to the state's decision (no signature
+    needed, decisions/0010). One appeal per refusal; when it is upheld the person is
+    accepted and paid (``appeal_decided``)."""
+    offer = Offer.objects.select_for_update().select_related("programme", "person").get(pk=offer.pk)
+    if account.person_id != offer.person_id:
+        raise Problem(404, _("Not found."))
+    definition = definition_of(offer.programme)
+    if definition.appeal is None:
+        raise Problem(409, _("This programme's decisions cannot be appealed here."),
+                      code="no-appeal")  # fmt: skip
+    if offer.appeal_id is not None:
+        raise Problem(409, _("You have appealed this decision already."), code="appealed")
+    if offer.status != OfferStatus.REFUSED:
+        raise Problem(409, _("Only a refusal can be appealed."), code="not-refused")
+    language = (
+        account.preferred_language if account.preferred_language in ("kk", "ru", "en") else "kk"
+    )
+    answers = {
+        "programme": definition.name.get(language),
+        "refusal": "\n".join((offer.explanation or {}).get(language, []))[:4000],
+        "grounds": grounds.strip(),
+    }
+    case = case_open(account=account, service=definition.appeal, answers=answers,
+                     by_platform=True)  # fmt: skip
+    case = case_submit_on_answer(case=case, account=account,
+                                 answer=f"{channel}:appeal:{offer.pk}")  # fmt: skip
+    offer.appeal = case
+    offer.save(update_fields=["appeal"])
+    audit_record(actor=f"person:{offer.person.iin}", action="programmes.appeal",
+                 object_type="offer", object_id=str(offer.pk),
+                 data={"programme": offer.programme.code, "case": case.number,
+                       "channel": channel})  # fmt: skip
+    return case
+
+
+def appeal_decided(case: Case, **_signal: Any) -> None:
+    """An application closed (``case_closed``): if it is an appeal against a refusal, an
+    upheld one accepts the person (and pays them, or applies for the service); a dismissed
+    one leaves the refusal as it is, with the officer's reason on the appeal."""
+    offer = (
+        Offer.objects.select_for_update().select_related("programme").filter(appeal=case).first()
+    )
+    if offer is None or offer.status != OfferStatus.REFUSED:
+        return
+    upheld = case.status == CaseStatus.COMPLETED
+    action = "programmes.appeal." + ("upheld" if upheld else "dismissed")
+    audit_record(actor=ACTOR, action=action, object_type="offer", object_id=str(offer.pk),
+                 data={"programme": offer.programme.code, "case": case.number})  # fmt: skip
+    if not upheld:
+        return
+    offer.status, offer.channel, offer.answered_at = OfferStatus.ACCEPTED, "appeal", timezone.now()
+    offer.save(update_fields=["status", "channel", "answered_at"])
+    _take_up(offer, offer.programme, reference=f"appeal:{case.number}")
