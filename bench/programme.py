@@ -13,7 +13,8 @@ from no offers, orders or bank files.
 
 Then it runs ``emergency-2020`` as ``qyzmet programme run`` does: eligibility (the
 set-based rule), offers, payment orders (one ``INSERT ... SELECT`` a chunk, within the
-budget), bank files (pain.001.001.09, one bank each, 50,000 transfers at most), sending
+budget, each order straight into an open bank file of its bank), writing the bank files
+(pain.001.001.09, one bank each, 50,000 transfers at most), sending
 them to the bank simulator and reading its pain.002 answers. It prints each stage's time,
 the whole run's, the orders and files made; then it COPYs the same number of rows, built
 in memory beforehand, into a table made ``LIKE payments_paymentorder INCLUDING ALL``

@@ -4,6 +4,7 @@ agency Y (labour) owns employment and benefits."""
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,9 @@ def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> 
     home = tmp_path_factory.getbasetemp() / "qyzmet-home"
     home.mkdir(exist_ok=True)
     settings.QYZMET_HOME = home  # type: ignore[attr-defined]
+    # The simulated banks are an outside party with state of their own (closed accounts,
+    # files answered): each test starts with banks that know nothing of earlier tests.
+    shutil.rmtree(home / "bank-simulator", ignore_errors=True)
     return home
 
 

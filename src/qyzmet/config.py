@@ -152,6 +152,10 @@ def database_settings(url: str) -> dict[str, Any]:
             },
         }
     if parts.scheme in {"postgres", "postgresql"}:
+        # No JIT: it spends a second or two compiling each chunk's statement of a mass
+        # run (costly by estimate, done in about as long), and saves nothing on the short
+        # statements of everything else (decisions/0011).
+        options.setdefault("options", "-c jit=off")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "qyzmet",

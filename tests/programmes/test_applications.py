@@ -54,7 +54,7 @@ def test_a_bank_app_applies_for_an_eligible_person_who_is_paid(emergency: Progra
     assert applied.status_code == 200, applied.json()
     body = applied.json()
     assert (body["status"], body["channel"]) == ("accepted", "api")
-    assert body["payment"]["status"] == "created"
+    assert body["payment"]["status"] == "filed"
     assert body["payment"]["amount"] == 42_500_00
     again = app.post(f"/api/v1/programmes/{EMERGENCY}/apply", {}, content_type="application/json")
     assert again.json()["status"] == "accepted"
@@ -62,7 +62,7 @@ def test_a_bank_app_applies_for_an_eligible_person_who_is_paid(emergency: Progra
 
     payouts_advance()  # the worker files, sends and reconciles it
     mine = app.get("/api/v1/programmes/offers").json()
-    assert [(o["programme"], o["payment"]["status"]) for o in mine] == [(EMERGENCY, "paid")]
+    assert [(o["programme"], o["payment"]["status"]) for o in mine] == [(EMERGENCY, "paid")], mine
 
 
 def test_a_pensioner_is_refused_with_the_reason_in_their_language(emergency: Programme) -> None:

@@ -103,31 +103,49 @@ def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Ma
     person order, as long as the budget allows; returns what was added.
 
     ``payees`` is a ``values_list`` queryset of (person id, amount in tiyn, payee name,
-    IBAN, BIC), one row per person. One statement inserts them all; the disbursement's row
-    is locked meanwhile, so concurrent callers take turns and the cap holds. Payees past
-    the cap are left out: call again after raising it."""
+    IBAN, BIC), one row per person. Each order goes straight into an open bank file of its
+    bank (one not written yet, with room; new ones are opened as needed), so an order row
+    is written once. The disbursement's row is locked meanwhile, so concurrent callers
+    take turns and the cap holds. Payees past the cap are left out: call again after
+    raising it."""
     select, params = payees.query.get_compiler(connection=connection).as_sql()
     table = PaymentOrder._meta.db_table
     with transaction.atomic():
         locked = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
         left = locked.cap - locked.committed
         with connection.cursor() as cursor:
+            # The new orders, numbered within their bank, computed once; then filed.
+            cursor.execute(f"DROP TABLE IF EXISTS {NEW_ORDERS}")
             cursor.execute(
-                f"WITH payees({', '.join(PAYEE_COLUMNS)}) AS ({select}), "  # noqa: S608 - model names
-                "candidates AS ("
-                " SELECT p.*, SUM(p.amount) OVER (ORDER BY p.person_id ROWS UNBOUNDED PRECEDING)"
-                "  AS running FROM payees p"
-                f" WHERE NOT EXISTS (SELECT 1 FROM {table} o"
-                "  WHERE o.disbursement_id = %s AND o.person_id = p.person_id)) "
-                f"INSERT INTO {table} (disbursement_id, person_id, amount, creditor_name,"
-                " iban, bic, status, attempt, reason, created_at)"
-                " SELECT %s, person_id, amount, creditor_name, iban, bic, %s, 1, '', %s"
-                " FROM candidates WHERE running <= %s"
-                " ON CONFLICT (disbursement_id, person_id) DO NOTHING RETURNING amount",
-                [*params, locked.pk, locked.pk, OrderStatus.CREATED, timezone.now(), left],
+                f"CREATE TEMPORARY TABLE {NEW_ORDERS} AS"  # noqa: S608 - model names
+                f" WITH payees({', '.join(PAYEE_COLUMNS)}) AS ({select}),"
+                " candidates AS ("
+                "  SELECT p.*, SUM(p.amount) OVER (ORDER BY p.person_id ROWS UNBOUNDED PRECEDING)"
+                "   AS running FROM payees p"
+                f"  WHERE NOT EXISTS (SELECT 1 FROM {table} o"
+                "   WHERE o.disbursement_id = %s AND o.person_id = p.person_id))"
+                f" SELECT {', '.join(PAYEE_COLUMNS)},"
+                "  ROW_NUMBER() OVER (PARTITION BY bic ORDER BY person_id) AS n"
+                " FROM candidates WHERE running <= %s",
+                [*params, locked.pk, left],
             )
-            amounts = [row[0] for row in cursor.fetchall()]
-        made = Made(orders=len(amounts), amount=sum(amounts))
+            cursor.execute(
+                f"SELECT bic, COUNT(*), SUM(amount) FROM {NEW_ORDERS} GROUP BY bic ORDER BY bic"  # noqa: S608
+            )
+            per_bank = [(bic, n, amount) for bic, n, amount in cursor.fetchall()]
+            places = _file_places(locked, [(bic, n) for bic, n, _amount in per_bank])
+            if places:
+                cursor.execute(
+                    f"INSERT INTO {table} (disbursement_id, person_id, amount, creditor_name,"  # noqa: S608
+                    " iban, bic, status, attempt, reason, created_at, file_id)"
+                    " SELECT %s, t.person_id, t.amount, t.creditor_name, t.iban, t.bic, %s, 1,"
+                    f" '', %s, f.file_id FROM {NEW_ORDERS} t JOIN ({_places_values(places)}) f"
+                    " ON t.bic = f.bic AND t.n BETWEEN f.lo AND f.hi",
+                    [locked.pk, OrderStatus.FILED, timezone.now(), *_places_params(places)],
+                )
+            cursor.execute(f"DROP TABLE {NEW_ORDERS}")
+        made = Made(orders=sum(n for _b, n, _a in per_bank),
+                    amount=sum(amount for _b, _n, amount in per_bank))  # fmt: skip
         if made.orders:
             Disbursement.objects.filter(pk=locked.pk).update(
                 committed=locked.committed + made.amount
@@ -135,52 +153,110 @@ def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Ma
     return made
 
 
+NEW_ORDERS = "payouts_new_orders"  # a temporary table, within one transaction
+
+
+@dataclass(frozen=True)
+class FilePlace:
+    """Orders number ``lo`` to ``hi`` (within their bank, from 1) go to ``file_id``."""
+
+    bic: str
+    lo: int
+    hi: int
+    file_id: int
+
+
+def _file_places(disbursement: Disbursement, per_bank: list[tuple[str, int]]) -> list[FilePlace]:
+    """Room in open bank files for ``count`` new orders of each bank: first the bank's open
+    file (not written yet), then new files of TRANSFERS_PER_FILE. The caller holds the
+    disbursement's row, and each open file's row is locked here: a file being written
+    meanwhile is waited for, and no longer open once it is."""
+    per_file = TRANSFERS_PER_FILE
+    places: list[FilePlace] = []
+    for bic, count in per_bank:
+        placed = 0
+        open_file = (
+            BankFile.objects.select_for_update()
+            .filter(disbursement=disbursement, bic=bic, content_sha256="", transfers__lt=per_file)
+            .order_by("-pk")
+            .first()
+        )
+        while placed < count:
+            file = open_file or _file_open(disbursement, bic)
+            open_file = None
+            taking = min(per_file - file.transfers, count - placed)
+            places.append(FilePlace(bic, placed + 1, placed + taking, file.pk))
+            BankFile.objects.filter(pk=file.pk).update(transfers=F("transfers") + taking)
+            placed += taking
+    return places
+
+
+def _file_open(disbursement: Disbursement, bic: str) -> BankFile:
+    created_at = timezone.now()
+    return BankFile.objects.create(
+        disbursement=disbursement, message_id=_message_id(created_at), bic=bic, transfers=0,
+        control_sum=0, created_at=created_at, content_sha256="",
+    )  # fmt: skip
+
+
+def _places_values(places: list[FilePlace]) -> str:
+    """The places as a table (bic, lo, hi, file_id), in SQL both databases read."""
+    row = "SELECT %s AS bic, %s AS lo, %s AS hi, %s AS file_id"
+    return " UNION ALL ".join([row] * len(places))
+
+
+def _places_params(places: list[FilePlace]) -> list[Any]:
+    return [value for p in places for value in (p.bic, p.lo, p.hi, p.file_id)]
+
+
 def _debtor(disbursement: Disbursement) -> Party:
     return Party(name=disbursement.debtor_name, iban=disbursement.debtor_iban,
                  bic=disbursement.debtor_bic, bin=disbursement.debtor_bin)  # fmt: skip
 
 
-def bank_file_next(disbursement: Disbursement) -> BankFile | None:
-    """Put up to TRANSFERS_PER_FILE orders waiting for a bank file (all for one bank) into
-    a new pain.001 file, kept in the blob store; None when no order waits. Orders another
-    transaction is filing are skipped, so runs side by side never file an order twice."""
-    per_file = TRANSFERS_PER_FILE
-    skip_locked = (
-        " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    )
+def _waiting_orders_file(disbursement: Disbursement) -> None:
+    """Orders waiting for a bank file (made again after a rejection or a new account)
+    join open files, as new orders do."""
     table = PaymentOrder._meta.db_table
     with transaction.atomic():
+        locked = Disbursement.objects.select_for_update().get(pk=disbursement.pk)
+        waiting = PaymentOrder.objects.filter(disbursement=locked, file__isnull=True)
+        per_bank = list(waiting.order_by("bic").values_list("bic").annotate(n=Count("id")))
+        places = _file_places(locked, per_bank)
+        if not places:
+            return
         with connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT bic FROM {table} WHERE disbursement_id = %s AND status = %s"  # noqa: S608
-                f" ORDER BY bic, id LIMIT 1{skip_locked}",
-                [disbursement.pk, OrderStatus.CREATED],
+                f"UPDATE {table} SET file_id = f.file_id, status = %s FROM ("  # noqa: S608
+                f" SELECT id, bic, ROW_NUMBER() OVER (PARTITION BY bic ORDER BY id) AS n"
+                f" FROM {table} WHERE disbursement_id = %s AND file_id IS NULL) t"
+                f" JOIN ({_places_values(places)}) f ON t.bic = f.bic AND t.n BETWEEN f.lo AND f.hi"
+                f" WHERE {table}.id = t.id",
+                [OrderStatus.FILED, locked.pk, *_places_params(places)],
             )
-            row = cursor.fetchone()
-            if row is None:
-                return None
-            created_at = timezone.now()
-            file = BankFile.objects.create(
-                disbursement=disbursement, message_id=_message_id(created_at), bic=row[0],
-                transfers=0, control_sum=0, created_at=created_at, content_sha256="",
-            )  # fmt: skip
-            # The rows are picked and locked once, in their own step (MATERIALIZED), so
-            # the LIMIT counts exactly the orders this file takes.
-            cursor.execute(
-                f"WITH picked AS MATERIALIZED (SELECT id FROM {table}"  # noqa: S608
-                " WHERE disbursement_id = %s AND status = %s AND bic = %s"
-                f" ORDER BY id LIMIT %s{skip_locked})"
-                f" UPDATE {table} SET status = %s, file_id = %s"
-                f" WHERE id IN (SELECT id FROM picked)",
-                [disbursement.pk, OrderStatus.CREATED, row[0], per_file,
-                 OrderStatus.FILED, file.pk],
-            )  # fmt: skip
+
+
+def bank_file_next(disbursement: Disbursement) -> BankFile | None:
+    """Write the oldest open bank file of ``disbursement`` (a pain.001 of its orders, kept in
+    the blob store), after the orders waiting for a file have joined one; None when no
+    file is open. A file another transaction is writing is skipped, so runs side by side
+    never write a file twice; once written, a file takes no more orders."""
+    _waiting_orders_file(disbursement)
+    with transaction.atomic():
+        file = (
+            BankFile.objects.select_for_update(skip_locked=True)
+            .filter(disbursement=disbursement, content_sha256="")
+            .order_by("pk")
+            .first()
+        )
+        if file is None:
+            return None
         totals = PaymentOrder.objects.filter(file=file).aggregate(n=Count("id"), sum=Sum("amount"))
         file.transfers, file.control_sum = totals["n"], totals["sum"] or 0
         content = io.BytesIO()
         pain001_write(
-            content, message_id=file.message_id, created_at=created_at,
-            execution_date=timezone.localdate(created_at), debtor=_debtor(disbursement),
+            content, message_id=file.message_id, created_at=file.created_at,
+            execution_date=timezone.localdate(), debtor=_debtor(disbursement),
             transfers=_transfers(file, disbursement), count=file.transfers,
             control_sum=file.control_sum,
         )  # fmt: skip

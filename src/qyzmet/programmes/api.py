@@ -60,7 +60,9 @@ def _programme_out(programme: Programme) -> ProgrammeOut:
 class PaymentOut(Schema):
     amount: int = Field(description="in tiyn")
     amount_text: str = Field(description="as people read it, in the request's language")
-    status: str = Field(description="created, filed (sent to the bank), paid or rejected")
+    status: str = Field(
+        description="filed (on its way to the bank), paid, rejected, or created (to go out again)"
+    )
     status_label: str
     iban: str
     reason: str = Field(description="the bank's reason code when rejected (AC04: closed)")

@@ -81,19 +81,28 @@ class Offer(models.Model):
     explanation, when they applied themselves), asked, and what they answered. The database
     holds at most one per person and programme."""
 
-    programme = models.ForeignKey(Programme, on_delete=models.PROTECT, related_name="+")
+    # No index of its own: one_offer_per_person starts with it.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
     person = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("status"), max_length=8, choices=OfferStatus.choices)
     channel = models.CharField(_("answered through"), max_length=8, blank=True)
     explanation = models.JSONField(_("explanation"), null=True, blank=True)
+    # Most offers of a mass programme have none of these: indexed where set (Meta).
     event = models.ForeignKey(
-        RegistryEvent, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        RegistryEvent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
     )  # the registry event a proactive offer was made on
     case = models.ForeignKey(
-        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     appeal = models.ForeignKey(
-        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        Case, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False
     )
     created_at = models.DateTimeField(_("created"))
     offered_at = models.DateTimeField(_("offered"), null=True, blank=True)
@@ -110,8 +119,12 @@ class Offer(models.Model):
             models.Index(
                 fields=["programme", "id"], condition=Q(status="eligible"), name="offers_to_send"
             ),
-            models.Index(fields=["person"], name="offers_of_person"),
-        ]
+            *(
+                models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}),
+                             name=f"offers_with_{field}")
+                for field in ("event", "case", "appeal")
+            ),
+        ]  # fmt: skip
 
     def __str__(self) -> str:
         return f"{self.programme_id}:{self.person_id} {self.status}"

@@ -20,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Max, Value
+from django.db.models import Max, OuterRef, Subquery, Value
 from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,7 +41,7 @@ from qyzmet.identity.models import Account, AccountKind, Agency, Person
 from qyzmet.messaging.services import notification_queue, sms_reply_code_register
 from qyzmet.payments import payouts
 from qyzmet.payments.iso20022 import Party
-from qyzmet.payments.models import Disbursement, OrderStatus, PaymentOrder, PayoutAccount
+from qyzmet.payments.models import Disbursement, PaymentOrder, PayoutAccount
 from qyzmet.programmes.definitions import ProgrammeDefinition
 from qyzmet.programmes.models import (
     EventCursor,
@@ -327,17 +327,15 @@ def payees_of(programme: Programme, offers: Any) -> Any:
     """(person id, amount, payee name, IBAN, BIC) of the accepted offers in ``offers`` whose
     person has a payout account: what the payments app makes orders from."""
     definition = definition_of(programme)
+    # The name straight from the population register by person id (not through the
+    # persons table, which a chunk would otherwise read whole).
+    name = PopulationRecord.objects.filter(person_id=OuterRef("person_id")).values(
+        name=Concat("given_name_lat", Value(" "), "surname_lat")
+    )[:1]
     return PayoutAccount.objects.filter(
         primary=True,
         person_id__in=offers.filter(status=OfferStatus.ACCEPTED).values("person_id"),
-    ).values_list(
-        "person_id",
-        Value(definition.payment),
-        Concat("person__population__given_name_lat", Value(" "),
-               "person__population__surname_lat"),
-        "iban",
-        "bic",
-    )  # fmt: skip
+    ).values_list("person_id", Value(definition.payment), Subquery(name), "iban", "bic")
 
 
 def _orders_step(
@@ -387,15 +385,14 @@ def _statuses_step(
     run: ProgrammeRun, programme: Programme, definition: ProgrammeDefinition
 ) -> ProgrammeRun:
     """The banks' reports read so far; the stage ends when every file is sent and
-    reported on. A file still unsent (made by another process meanwhile, or put back by
-    a bank's technical refusal) is sent first."""
+    reported on. Orders made meanwhile (an acceptance, say) or going out again (after a
+    bank's technical refusal) are written into a file and sent first."""
     disbursement = _disbursement(programme)
+    payouts.bank_file_next(disbursement)  # orders made meanwhile, or going out again
     payouts.bank_files_transmit(disbursement)
     applied = payouts.bank_reports_apply()
-    if PaymentOrder.objects.filter(disbursement=disbursement, status=OrderStatus.CREATED).exists():
-        payouts.bank_file_next(disbursement)  # sent again on the next pass
     unanswered = disbursement.files.filter(report_name=None).exists() or (
-        PaymentOrder.objects.filter(disbursement=disbursement, status=OrderStatus.CREATED).exists()
+        PaymentOrder.objects.filter(disbursement=disbursement, file__isnull=True).exists()
     )
     if unanswered and not applied:  # the banks have not answered yet
         time.sleep(BANK_RETRY_SECONDS)
