@@ -242,7 +242,7 @@ NEW_IBAN = "KZ241020000000000007"  # a valid account at a simulated bank (kz_iba
 CR, CW, CD = "cases:read", "cases:write", "cases:decide"
 DOCUMENTS, TRUST, CATALOG = f"{API}/documents", f"{API}/trust", f"{API}/catalog"
 SAMPLE_SERVICES, SAMPLE_SITUATION = (
-    ["sample-certificate", "sample-registration"],
+    ["sample-appeal", "sample-certificate", "sample-registration"],
     "sample-situation",
 )
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -668,13 +668,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "GET", PROGRAMMES,
         lambda s: Call("GET", PROGRAMMES),
-        lambda body, s, caller: [p["code"] for p in body] == ["sample-aid", "sample-grant"],
+        lambda body, s, caller: [p["code"] for p in body]
+        == ["sample-aid", "sample-grant", "sample-relief"],
         (OK, OK, OK, OK, OK, OK), scope=None,
     ),
     Endpoint(
         "GET", f"{PROGRAMMES}/offers",
         lambda s: Call("GET", f"{PROGRAMMES}/offers"),
-        lambda body, s, caller: [o["programme"] for o in body] == ["sample-aid"],
+        lambda body, s, caller: sorted(o["programme"] for o in body)
+        == ["sample-aid", "sample-relief"],
         (U, OK, EMPTY, H, H, H), scope=PR,
     ),
     Endpoint(
@@ -687,10 +689,11 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "POST", f"{PROGRAMMES}/{{code}}/apply",
         lambda s: json_call("POST", f"{PROGRAMMES}/sample-grant/apply", {}),
         lambda body, s, caller: caller is not None and caller.person_id == s.person.pk
-        and body["status"] == "accepted" and body["payment"]["status"] == "created",
+        and body["status"] == "accepted" and body["payment"]["status"] == "filed",
         (U, OK, EMPTY, H, H, H), scope=PW,  # another citizen applies for themselves
         writes={"programmes.Offer": 1, "rules.Decision": 1, "core.AuditEntry": 2,
-                "payments.PaymentOrder": 1, "payments.Disbursement": EDITED},
+                "payments.PaymentOrder": 1, "payments.Disbursement": EDITED,
+                "payments.BankFile": 1},  # the order goes into a new open file
     ),
     Endpoint(
         "POST", f"{PROGRAMMES}/{{code}}/offer/answer",
@@ -698,7 +701,17 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         lambda body, s, caller: body["status"] == "accepted" and body["payment"]["amount"] > 0,
         (U, OK, H, H, H, H), scope=PW,
         writes={"programmes.Offer": EDITED, "core.AuditEntry": 1, "payments.PaymentOrder": 1,
-                "payments.Disbursement": EDITED},
+                "payments.Disbursement": EDITED, "payments.BankFile": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROGRAMMES}/{{code}}/appeal",
+        lambda s: json_call("POST", f"{PROGRAMMES}/sample-relief/appeal",
+                            {"grounds": "The registries have not caught up with my case."}),
+        lambda body, s, caller: body["status"] == "refused"
+        and body["appeal_status"] == "submitted",
+        (U, CREATED, H, H, H, H), scope=PW,
+        writes={"cases.Case": 1, "cases.CaseEvent": 2, "core.AuditEntry": 3,
+                "programmes.Offer": EDITED, "django_tasks_database.DBTaskResult": 1},
     ),
     Endpoint(
         "PUT", f"{PAYMENTS}/payout-account",

@@ -109,7 +109,8 @@ class Holdings:
     queued_case_id: UUID = NO_CASE  # a submitted one, waiting for an officer of agency X
     situation_id: UUID = NO_CASE  # a sample life situation they started
     # Programmes (loaded only for the tests of their endpoints): an offer of sample-aid
-    # waiting for their answer; sample-grant they have not applied to.
+    # waiting for their answer; sample-grant they have not applied to; a refusal of
+    # sample-relief they may appeal.
     offered: bool = False
 
     @property
@@ -295,6 +296,12 @@ def programmes_build(person: Person) -> None:
     Offer.objects.create(
         programme=Programme.objects.get(code="sample-aid"), person=person,
         status=OfferStatus.OFFERED, created_at=timezone.now(), offered_at=timezone.now(),
+    )  # fmt: skip
+    Offer.objects.create(
+        programme=Programme.objects.get(code="sample-relief"), person=person,
+        status=OfferStatus.REFUSED, created_at=timezone.now(), answered_at=timezone.now(),
+        channel="api", explanation={"en": ["Not eligible."], "kk": ["Құқығы жоқ."],
+                                    "ru": ["Права нет."]},
     )  # fmt: skip
 
 

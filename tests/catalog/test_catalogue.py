@@ -60,13 +60,14 @@ def test_the_shipped_catalogue_is_valid_and_covers_many_agencies_and_life_events
 def test_loading_publishes_versions_once_and_audits_them(agencies: dict[str, Agency]) -> None:
     first = catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="operator")
     assert [(p.code, p.number, p.new) for p in first] == [
+        ("sample-appeal", 1, True),
         ("sample-certificate", 1, True),
         ("sample-registration", 1, True),
         ("sample-situation", 1, True),
     ]
     again = catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="operator")
-    assert [p.new for p in again] == [False, False, False]
-    assert AuditEntry.objects.filter(action="catalog.publish").count() == 3
+    assert [p.new for p in again] == [False, False, False, False]
+    assert AuditEntry.objects.filter(action="catalog.publish").count() == 4
 
     [certificate] = [v for v in services_current() if v.service.code == "sample-certificate"]
     definition = service_definition(certificate)

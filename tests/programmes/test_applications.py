@@ -5,17 +5,20 @@ is paid once they give one."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from django.test import Client
 from django.utils import timezone
 
 from qyzmet.identity.models import Account
 from qyzmet.identity.services import citizen_account_create
+from qyzmet.messaging.models import Notification
 from qyzmet.messaging.simulator import simulator_reply
 from qyzmet.payments.iso20022 import kz_iban
 from qyzmet.payments.models import OrderStatus, PaymentOrder, PayoutAccount
 from qyzmet.programmes.models import Offer, OfferStatus, Programme
-from qyzmet.programmes.services import payouts_advance
+from qyzmet.programmes.services import offers_send_due, payouts_advance, programme_run
 from qyzmet.registries.models import BenefitAward, PopulationRecord
 from qyzmet.rules.checker import rule_check
 from qyzmet.rules.population import eligible_population
@@ -102,3 +105,27 @@ def test_by_sms_and_paid_once_an_account_is_given(emergency: Programme) -> None:
     order = PaymentOrder.objects.get(person_id=person_id)
     assert (order.status, order.iban) == (OrderStatus.PAID, kz_iban("103", "0000000777777"))
     assert simulator_reply(sender="+77019990003", text="APPLY nothing").reply
+
+
+def test_people_paid_without_asking_are_told_once(emergency: Programme, population: date) -> None:
+    eligible = _eligible(emergency)
+    accounts = set(PayoutAccount.objects.values_list("person_id", flat=True))
+    paid = _citizen(next(p for p in eligible if p in accounts), "+77019990031", "ru")
+    waiting = _citizen(next(p for p in eligible if p not in accounts), "+77019990032")
+    programme_run(EMERGENCY, on=population)
+
+    offers_send_due(seconds=10)
+    offers_send_due(seconds=10)  # nobody is told twice
+    iban = PayoutAccount.objects.get(person=paid.person).iban
+    [to_paid] = Notification.objects.filter(to="+77019990031")
+    assert to_paid.text == (
+        "Социальная выплата на период чрезвычайного положения: вам будет выплачено 42 500 ₸."
+        f" Деньги поступят на счёт …{iban[-4:]}; изменить счёт можно на портале."
+    )
+    [to_waiting] = Notification.objects.filter(to="+77019990032")
+    assert to_waiting.text.endswith(
+        "To receive it, give a bank account for state payments on the portal."
+    )
+    told = Offer.objects.filter(programme=emergency, person__in=[paid.person, waiting.person])
+    assert set(told.values_list("status", flat=True)) == {OfferStatus.ACCEPTED}
+    assert not Offer.objects.filter(programme=emergency, offered_at__isnull=True).exists()

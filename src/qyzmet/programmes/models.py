@@ -76,6 +76,13 @@ class OfferStatus(models.TextChoices):
     EXPIRED = "expired", _("not answered in time")
 
 
+# Offers whose person has not been told yet: those waiting for an answer, and those
+# accepted without one (a programme that pays without asking), who learn they are paid.
+TO_TELL = Q(offered_at__isnull=True) & (
+    Q(status=OfferStatus.ELIGIBLE) | Q(status=OfferStatus.ACCEPTED, channel="")
+)
+
+
 class Offer(models.Model):
     """One person's place in a programme: found eligible (or refused, with the rule's
     explanation, when they applied themselves), asked, and what they answered. The database
@@ -115,10 +122,8 @@ class Offer(models.Model):
             models.UniqueConstraint(fields=["programme", "person"], name="one_offer_per_person")
         ]
         indexes = [
-            # The offers stage's next batch.
-            models.Index(
-                fields=["programme", "id"], condition=Q(status="eligible"), name="offers_to_send"
-            ),
+            # The next people to text.
+            models.Index(fields=["programme", "id"], condition=TO_TELL, name="offers_to_send"),
             *(
                 models.Index(fields=[field], condition=Q(**{f"{field}__isnull": False}),
                              name=f"offers_with_{field}")

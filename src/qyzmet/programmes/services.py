@@ -44,6 +44,7 @@ from qyzmet.payments.iso20022 import Party
 from qyzmet.payments.models import Disbursement, PaymentOrder, PayoutAccount
 from qyzmet.programmes.definitions import ProgrammeDefinition
 from qyzmet.programmes.models import (
+    TO_TELL,
     EventCursor,
     Offer,
     OfferStatus,
@@ -468,26 +469,39 @@ def offers_send_due(*, seconds: float | None = None) -> None:
 
 @transaction.atomic
 def offers_send(programme: Programme, *, limit: int) -> int:
-    """Text up to ``limit`` waiting offers of ``programme``, each in its person's language
-    with its reply codes; those who have no phone on file see the offer on the portal."""
+    """Text up to ``limit`` people of ``programme`` not told yet, each in their language:
+    an offer with its reply codes, or, where the programme pays without asking, a notice of
+    the payment and the account it goes to. Those with no phone on file see it on the
+    portal."""
     definition = definition_of(programme)
     offers = list(
         Offer.objects.select_for_update(skip_locked=True)
-        .filter(programme=programme, status=OfferStatus.ELIGIBLE)
+        .filter(TO_TELL, programme=programme)
         .order_by("pk")[:limit]
     )
+    persons = [o.person_id for o in offers]
     accounts = {
         a.person_id: a
-        for a in Account.objects.filter(
-            kind=AccountKind.CITIZEN, person_id__in=[o.person_id for o in offers]
-        )
+        for a in Account.objects.filter(kind=AccountKind.CITIZEN, person_id__in=persons)
     }
+    payout_accounts = dict(
+        PayoutAccount.objects.filter(primary=True, person_id__in=persons).values_list(
+            "person_id", "iban"
+        )
+    )
     now = timezone.now()
     for offer in offers:
         account = accounts.get(offer.person_id)
+        asked = offer.status == OfferStatus.ELIGIBLE
         if account is not None and account.phone and "sms" in definition.channels:
-            _offer_text(offer, programme, definition, account)
-        offer.status, offer.offered_at = OfferStatus.OFFERED, now
+            text = _offer_words(definition, account)
+            if asked:
+                _offer_text(offer, definition, account, text)
+            else:
+                _notice_text(offer, account, text, payout_accounts.get(offer.person_id))
+        if asked:
+            offer.status = OfferStatus.OFFERED
+        offer.offered_at = now
     Offer.objects.bulk_update(offers, ["status", "offered_at"])
     return len(offers)
 
@@ -495,9 +509,22 @@ def offers_send(programme: Programme, *, limit: int) -> int:
 ACCEPT, DECLINE = "1", "0"
 
 
-def _offer_text(
-    offer: Offer, programme: Programme, definition: ProgrammeDefinition, account: Account
-) -> None:
+def _language_of(account: Account) -> str:
+    language = account.preferred_language
+    return language if language in ("kk", "ru", "en") else "kk"
+
+
+def _offer_words(definition: ProgrammeDefinition, account: Account) -> str:
+    """The programme's message in the person's language, with its name and amount."""
+    language = _language_of(account)
+    amount = definition.payment or 0
+    return definition.message.get(language).format(
+        programme=definition.name.get(language),
+        amount=f"{amount // 100:,}".replace(",", " ") + " ₸",
+    )
+
+
+def _offer_text(offer: Offer, definition: ProgrammeDefinition, account: Account, text: str) -> None:
     from qyzmet.programmes.sms import OFFER_KEYWORD
 
     ttl = timedelta(days=definition.answer_days)
@@ -508,18 +535,22 @@ def _offer_text(
         )
         for answer in (ACCEPT, DECLINE)
     }  # fmt: skip
-    language = (
-        account.preferred_language if account.preferred_language in ("kk", "ru", "en") else "kk"
-    )
-    amount = definition.payment or 0
-    text = definition.message.get(language).format(
-        programme=definition.name.get(language),
-        amount=f"{amount // 100:,}".replace(",", " ") + " ₸",
-    )
     notification_queue(
         key=f"offer:{offer.pk}", template="programme-offer",
         context={"text": text, "accept": codes[ACCEPT], "decline": codes[DECLINE]},
-        to=account.phone, channel="sms", language=language, actor=ACTOR,
+        to=account.phone, channel="sms", language=_language_of(account), actor=ACTOR,
+    )  # fmt: skip
+
+
+def _notice_text(offer: Offer, account: Account, text: str, iban: str | None) -> None:
+    """A payment made without asking: where it goes, or that an account is needed."""
+    if iban:
+        template, context = "programme-notice", {"text": text, "account": iban[-4:]}
+    else:
+        template, context = "programme-notice-no-account", {"text": text}
+    notification_queue(
+        key=f"offer:{offer.pk}", template=template, context=context,
+        to=account.phone, channel="sms", language=_language_of(account), actor=ACTOR,
     )  # fmt: skip
 
 
