@@ -115,17 +115,17 @@ def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Ma
         left = locked.cap - locked.committed
         with connection.cursor() as cursor:
             # The new orders, numbered within their bank, computed once; then filed.
-            _new_orders_table(cursor)
+            cursor.execute(f"DROP TABLE IF EXISTS {NEW_ORDERS}")
             cursor.execute(
-                f"WITH payees({', '.join(PAYEE_COLUMNS)}) AS ({select}),"  # noqa: S608 - model names
+                f"CREATE TEMPORARY TABLE {NEW_ORDERS} AS"  # noqa: S608 - model names
+                f" WITH payees({', '.join(PAYEE_COLUMNS)}) AS ({select}),"
                 " candidates AS ("
                 "  SELECT p.*, SUM(p.amount) OVER (ORDER BY p.person_id ROWS UNBOUNDED PRECEDING)"
                 "   AS running FROM payees p"
                 f"  WHERE NOT EXISTS (SELECT 1 FROM {table} o"
                 "   WHERE o.disbursement_id = %s AND o.person_id = p.person_id))"
-                f" INSERT INTO {NEW_ORDERS} ({', '.join(PAYEE_COLUMNS)}, n)"
                 f" SELECT {', '.join(PAYEE_COLUMNS)},"
-                "  ROW_NUMBER() OVER (PARTITION BY bic ORDER BY person_id)"
+                "  ROW_NUMBER() OVER (PARTITION BY bic ORDER BY person_id) AS n"
                 " FROM candidates WHERE running <= %s",
                 [*params, locked.pk, left],
             )
@@ -143,8 +143,7 @@ def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Ma
                     " ON t.bic = f.bic AND t.n BETWEEN f.lo AND f.hi",
                     [locked.pk, OrderStatus.FILED, timezone.now(), *_places_params(places)],
                 )
-            emptying = "TRUNCATE" if connection.vendor == "postgresql" else "DELETE FROM"
-            cursor.execute(f"{emptying} {NEW_ORDERS}")
+            cursor.execute(f"DROP TABLE {NEW_ORDERS}")
         made = Made(orders=sum(n for _b, n, _a in per_bank),
                     amount=sum(amount for _b, _n, amount in per_bank))  # fmt: skip
         if made.orders:
@@ -154,16 +153,7 @@ def payment_orders_make(disbursement: Disbursement, payees: QuerySet[Any]) -> Ma
     return made
 
 
-NEW_ORDERS = "payouts_new_orders"  # a temporary table, emptied after each use
-
-
-def _new_orders_table(cursor: Any) -> None:
-    """The temporary table new orders are numbered in: made once per database connection
-    (making one per call would churn the database's catalogue at the pace of acceptances)."""
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE IF NOT EXISTS {NEW_ORDERS} (person_id bigint, amount bigint,"
-        " creditor_name varchar(140), iban varchar(34), bic varchar(11), n bigint)"
-    )
+NEW_ORDERS = "payouts_new_orders"  # a temporary table, within one transaction
 
 
 @dataclass(frozen=True)
