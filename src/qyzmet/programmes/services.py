@@ -756,9 +756,7 @@ def offer_appeal(*, offer: Offer, account: Account, grounds: str, channel: str) 
         raise Problem(409, _("You have appealed this decision already."), code="appealed")
     if offer.status != OfferStatus.REFUSED:
         raise Problem(409, _("Only a refusal can be appealed."), code="not-refused")
-    language = (
-        account.preferred_language if account.preferred_language in ("kk", "ru", "en") else "kk"
-    )
+    language = _language_of(account)
     answers = {
         "programme": definition.name.get(language),
         "refusal": "\n".join((offer.explanation or {}).get(language, []))[:4000],
