@@ -314,15 +314,18 @@ def _prepare(count: int, processes: int) -> list[Submission]:
         sys.exit(f"the population has {len(adults):,} adults, fewer than {count:,}")
     unusable = make_password(None)  # citizens log in with the token only
     accounts = Account.objects.bulk_create(
-        Account(
-            username=iin,
-            kind=AccountKind.CITIZEN,
-            person_id=pk,
-            phone=f"+7701{pk % 10**7:07d}",
-            preferred_language=("kk", "ru", "en")[pk % 3],
-            password=unusable,
-        )
-        for pk, iin in adults
+        (
+            Account(
+                username=iin,
+                kind=AccountKind.CITIZEN,
+                person_id=pk,
+                phone=f"+7701{pk % 10**7:07d}",
+                preferred_language=("kk", "ru", "en")[pk % 3],
+                password=unusable,
+            )
+            for pk, iin in adults
+        ),
+        batch_size=2_000,  # a statement binds at most 65,535 parameters
     )
     ids = [a.pk for a in accounts]
     chunks = [ids[i : i + SETUP_CHUNK] for i in range(0, len(ids), SETUP_CHUNK)]

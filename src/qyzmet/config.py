@@ -156,6 +156,12 @@ def database_settings(url: str) -> dict[str, Any]:
         # run (costly by estimate, done in about as long), and saves nothing on the short
         # statements of everything else (decisions/0011).
         options.setdefault("options", "-c jit=off")
+        # Parameters are bound by the server, and a statement run five times on a
+        # connection is prepared there: the API's hot paths are parsed and planned once per
+        # connection, not at every request (decisions/0012). Behind a pooler in transaction
+        # mode, add ?prepare_threshold=off to the URL.
+        server_binding = options.pop("server_side_binding", "on") == "on"
+        threshold = options.pop("prepare_threshold", "5")
         return {
             "ENGINE": "django.db.backends.postgresql",
             "NAME": unquote(parts.path.lstrip("/")) or "qyzmet",
@@ -165,7 +171,11 @@ def database_settings(url: str) -> dict[str, Any]:
             "PORT": str(parts.port or ""),
             "CONN_MAX_AGE": int(options.pop("conn_max_age", "60")),
             "CONN_HEALTH_CHECKS": True,
-            "OPTIONS": options,
+            "OPTIONS": {
+                **options,
+                "server_side_binding": server_binding,
+                "prepare_threshold": None if threshold == "off" else int(threshold),
+            },
         }
     raise ConfigError(
         f"QYZMET_DATABASE_URL must start with postgresql:// or sqlite:///, got {parts.scheme!r}"

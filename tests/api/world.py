@@ -283,7 +283,7 @@ def cases_build(account: Account) -> tuple[UUID, UUID, UUID]:
     draft = signed_draft()
     queued = signed_draft()
     signature = Signature.objects.get(content_sha256=submission_digest(queued))
-    case_submit(case=queued, signature=str(signature.public_id), account=account)
+    case_submit(case_id=queued.public_id, signature=str(signature.public_id), account=account)
     case_process(case_id=queued.pk)
     situation = situation_open(account=account, situation="sample-situation")
     return draft.public_id, queued.public_id, situation.public_id

@@ -59,7 +59,7 @@ def signed(case: Case, account: Account) -> str:
 
 
 def submitted(case: Case, account: Account, run_tasks: Callable[[], int]) -> Case:
-    case_submit(case=case, signature=signed(case, account), account=account)
+    case_submit(case_id=case.public_id, signature=signed(case, account), account=account)
     run_tasks()
     return Case.objects.get(pk=case.pk)
 
@@ -222,7 +222,7 @@ def test_a_submission_needs_the_applicants_own_signature_and_the_fee(
 
     def refusal(signature: str) -> str:
         with pytest.raises(Problem) as refused:
-            case_submit(case=case, signature=signature, account=citizen_a.account)
+            case_submit(case_id=case.public_id, signature=signature, account=citizen_a.account)
         return refused.value.code
 
     assert refusal(own) == "fee-unpaid"
@@ -232,7 +232,10 @@ def test_a_submission_needs_the_applicants_own_signature_and_the_fee(
     assert refusal(others) == "signature-mismatch"
     assert refusal("not-a-uuid") == "signature-mismatch"
     assert Case.objects.get(pk=case.pk).status == CaseStatus.DRAFT
-    assert case_submit(case=case, signature=own, account=citizen_a.account).status == "submitted"
+    assert (
+        case_submit(case_id=case.public_id, signature=own, account=citizen_a.account).status
+        == "submitted"
+    )
 
 
 def test_a_worker_killed_while_processing_loses_nothing(
@@ -241,7 +244,9 @@ def test_a_worker_killed_while_processing_loses_nothing(
     assert citizen_a.account is not None
     assert citizen_b.person is not None
     case = residence_case(citizen_a, citizen_b.person.iin)
-    case_submit(case=case, signature=signed(case, citizen_a.account), account=citizen_a.account)
+    case_submit(
+        case_id=case.public_id, signature=signed(case, citizen_a.account), account=citizen_a.account
+    )
     # A worker on this host claimed the task and died (its process is gone).
     dead = subprocess.Popen(["true"])  # noqa: S607 - a process that has ended
     dead.wait()

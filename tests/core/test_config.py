@@ -18,9 +18,16 @@ def test_postgres_url() -> None:
         "5433",
         "qyzmet",
     )
-    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off"}
-    told = database_settings("postgresql://db/qyzmet?options=-c%20work_mem%3D64MB")
-    assert told["OPTIONS"] == {"options": "-c work_mem=64MB"}, "the URL's own options stand"
+    bound = {"server_side_binding": True, "prepare_threshold": 5}
+    assert db["OPTIONS"] == {"sslmode": "require", "options": "-c jit=off", **bound}
+    told = database_settings(
+        "postgresql://db/qyzmet?options=-c%20work_mem%3D64MB&prepare_threshold=off"
+    )
+    assert told["OPTIONS"] == {
+        "options": "-c work_mem=64MB",
+        "server_side_binding": True,
+        "prepare_threshold": None,
+    }, "the URL's own options stand"
 
 
 def test_sqlite_urls() -> None:

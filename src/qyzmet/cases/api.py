@@ -366,8 +366,8 @@ def case_submit(request: HttpRequest, id: UUID, payload: SubmitIn) -> Status[Cas
     """Accepted for processing (202), with the application's number and deadline; its
     timeline (GET /cases/{id}) shows what happens next. The answer is kept short, as a
     surge of submissions is answered by it."""
-    account, case = _own_case(request, id, WRITE)
-    submitted = services.case_submit(case=case, signature=str(payload.signature), account=account)
+    account = _citizen(request, WRITE)
+    submitted = services.case_submit(case_id=id, signature=str(payload.signature), account=account)
     return Status(202, _summary_out(submitted))
 
 

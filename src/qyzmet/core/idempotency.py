@@ -11,6 +11,7 @@ rolls everything back, leaving the key free to be tried again.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import tempfile
 from collections.abc import Callable
@@ -80,12 +81,7 @@ class IdempotencyMiddleware:
             if response.status_code >= 500:
                 transaction.set_rollback(True)
                 return response
-            body = _body_of(response)
-            IdempotentRequest.objects.filter(pk=row_id).update(
-                status=response.status_code,
-                response_headers={h: response[h] for h in REPLAYED_HEADERS if h in response},
-                response_body=body,
-            )
+            _answer(row_id, response)
         return response
 
 
@@ -135,6 +131,19 @@ def _claim(*, scope: str, key: str, request: HttpRequest, digest: str) -> int | 
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
+
+
+def _answer(row_id: int, response: HttpResponseBase) -> None:
+    """Store the answer on the key's row (one statement: this is on every POST's path)."""
+    headers = {h: response[h] for h in REPLAYED_HEADERS if h in response}
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {quote(IdempotentRequest._meta.db_table)} SET {quote('status')} = %s, "  # noqa: S608 - model names
+            f"{quote('response_headers')} = %s, {quote('response_body')} = %s "
+            f"WHERE {quote('id')} = %s",
+            [response.status_code, json.dumps(headers), _body_of(response), row_id],
+        )
 
 
 def _body_of(response: HttpResponseBase) -> bytes:

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pyotp
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from qyzmet.core import rows
 from qyzmet.core.audit import audit_record
 from qyzmet.core.errors import Problem
 from qyzmet.identity.agencies import DEFAULT_AGENCIES
@@ -260,11 +261,7 @@ def token_authenticate(presented: str) -> AccessToken | None:
     if not presented.startswith(TOKEN_PREFIX):
         return None
     lookup, _, secret = presented[len(TOKEN_PREFIX) :].partition("_")
-    token = (
-        AccessToken.objects.select_related("account")
-        .filter(lookup=lookup, revoked_at__isnull=True, account__is_active=True)
-        .first()
-    )
+    token = _live_token(lookup)
     now = timezone.now()
     if token is None or token.expires_at <= now:
         return None
@@ -272,6 +269,25 @@ def token_authenticate(presented: str) -> AccessToken | None:
         return None
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         AccessToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token
+
+
+def _live_token(lookup: str) -> AccessToken | None:
+    """The unrevoked token of an active account with this lookup, its account loaded. In
+    SQL: every API request of a surge asks it (decisions/0012)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(AccessToken, 't')}, {rows.columns(Account, 'a')} "  # noqa: S608 - model names
+            f"FROM {rows.table(AccessToken)} t JOIN {rows.table(Account)} a ON a.id = t.account_id "
+            "WHERE t.lookup = %s AND t.revoked_at IS NULL AND a.is_active",
+            [lookup],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    split = len(AccessToken._meta.concrete_fields)
+    token = rows.instance(AccessToken, row[:split])
+    token.account = rows.instance(Account, row[split:])
     return token
 
 

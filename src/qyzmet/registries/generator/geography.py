@@ -130,15 +130,18 @@ def geography_ensure() -> Geography:
     for kind in (AddressKind.REGION, AddressKind.DISTRICT, AddressKind.SETTLEMENT):
         missing = [u for u in units if u.kind == kind and u.code not in existing]
         created = AddressUnit.objects.bulk_create(
-            AddressUnit(
-                code=unit.code,
-                kind=unit.kind,
-                parent_id=None if unit.parent_code is None else existing[unit.parent_code],
-                name_kk=unit.name.kk,
-                name_ru=unit.name.ru,
-                name_en=unit.name.en,
-            )
-            for unit in missing
+            [
+                AddressUnit(
+                    code=unit.code,
+                    kind=unit.kind,
+                    parent_id=None if unit.parent_code is None else existing[unit.parent_code],
+                    name_kk=unit.name.kk,
+                    name_ru=unit.name.ru,
+                    name_en=unit.name.en,
+                )
+                for unit in missing
+            ],
+            batch_size=2_000,  # a statement binds at most 65,535 parameters
         )
         if created and created[0].pk is None:  # backends that do not return ids
             existing = dict(
