@@ -122,13 +122,18 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="phase 1: closed loop")
     parser.add_argument("--surge-seconds", type=float, default=30.0, help="phase 2: open loop")
     parser.add_argument("--surge", type=float, default=5.0, help="phase 2 rate / phase 1 rate")
-    parser.add_argument("--clients", type=int, default=8, help="phase 1 closed-loop callers")
+    parser.add_argument(
+        "--clients", type=int, default=12, help="phase 1 closed-loop callers (the node's in-flight)"
+    )
     parser.add_argument("--connections", type=int, default=128, help="phase 2 connection cap")
     parser.add_argument("--processes", type=int, default=2, help="qyzmet serve --processes")
     parser.add_argument("--threads", type=int, default=8, help="qyzmet serve --threads")
     parser.add_argument("--workers", type=int, default=1, help="qyzmet worker processes")
     parser.add_argument(
-        "--in-flight", type=int, default=4, help="QYZMET_ADMISSION_IN_FLIGHT for the server"
+        "--in-flight",
+        type=int,
+        default=6,
+        help="QYZMET_ADMISSION_IN_FLIGHT for the server (docs/operations.md: threads - 2)",
     )
     parser.add_argument(
         "--admission-rate", type=float, default=0.0, help="QYZMET_ADMISSION_RATE (per process)"
@@ -136,7 +141,7 @@ def main() -> None:
     parser.add_argument(
         "--expected-rate",
         type=float,
-        default=60.0,
+        default=200.0,
         help="accepted/s to prepare applications for (both phases, with margin)",
     )
     parser.add_argument("--cases", type=int, help="applications to prepare (default: from rate)")

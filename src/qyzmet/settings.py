@@ -161,6 +161,8 @@ AUDIT_SEAL_INTERVAL = 10
 # batch and returns None when nothing is left (named here: lower apps cannot import higher).
 QYZMET_PERIODIC_JOBS = [
     "qyzmet.core.worker.tasks_requeue_abandoned",
+    "qyzmet.core.worker.tasks_statistics_refresh",
+    "qyzmet.core.worker.tasks_prune",
     "qyzmet.core.audit.audit_seal_pending",
     "qyzmet.exchange.evidence.exchange_seal_pending",
     "qyzmet.core.idempotency.idempotency_prune",

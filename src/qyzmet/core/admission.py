@@ -55,6 +55,7 @@ class AdmissionMiddleware:
         self._filled_at = time.monotonic()
         self._backlog = 0
         self._backlog_at = -math.inf
+        self._counting = threading.Lock()
 
     def __call__(self, request: HttpRequest) -> HttpResponseBase:
         if request.method in SAFE_METHODS or not request.path.startswith(API_PREFIX):
@@ -95,14 +96,19 @@ class AdmissionMiddleware:
         limit: int = settings.QYZMET_ADMISSION_BACKLOG
         if not limit or request.method != "POST" or not _is_intake(request.path):
             return None
-        now = time.monotonic()
-        if now - self._backlog_at >= BACKLOG_CACHE_SECONDS:
+        # One thread of the process counts (a count reads the whole backlog); the others
+        # go by the last count meanwhile.
+        if time.monotonic() - self._backlog_at >= BACKLOG_CACHE_SECONDS and (
+            self._counting.acquire(blocking=False)
+        ):
             try:
                 ready = DBTaskResult.objects.ready()[: limit * BACKLOG_COUNT_CAP].count()
+                self._backlog, self._backlog_at = ready, time.monotonic()
             except DatabaseError:  # the view will meet the database's trouble itself
                 logger.warning("could not count the task backlog", exc_info=True)
                 return None
-            self._backlog, self._backlog_at = ready, now
+            finally:
+                self._counting.release()
         if self._backlog <= limit:
             return None
         # A minute for each bound's worth of waiting tasks: the workers drain it meanwhile.

@@ -10,12 +10,14 @@ import threading
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import close_old_connections, connections
+from django.db import close_old_connections, connection, connections
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
+
+from qyzmet.core.idempotency import delete_batch
 
 logger = logging.getLogger("qyzmet.worker")
 
@@ -71,6 +73,39 @@ def tasks_requeue_abandoned(*, timeout: timedelta | None = None) -> None:
             ).update(status=TaskResultStatus.READY, started_at=None)
             if requeued:
                 logger.warning("task %s of worker %s requeued: its worker is gone", task_id, last)
+
+
+KEEP_FINISHED_TASKS = timedelta(days=7)
+# Changes to the task queue after which its statistics are refreshed (see below).
+QUEUE_CHANGES_BEFORE_ANALYZE = 1000
+
+
+def tasks_statistics_refresh() -> None:
+    """Keep PostgreSQL's statistics of the task queue current (a periodic job).
+
+    A surge grows the queue from nothing to tens of thousands of tasks in a minute, before
+    autovacuum looks (once a minute, and only past a share of the table). Planned on the
+    statistics of an empty queue, taking the next task reads and sorts the whole backlog
+    (12 ms a task with 3,500 waiting, growing with it) instead of reading the first entry
+    of the queue's index (0.2 ms)."""
+    if connection.vendor != "postgresql":
+        return
+    table = DBTaskResult._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n_mod_since_analyze FROM pg_stat_user_tables WHERE relid = %s::regclass",
+            [table],
+        )
+        row = cursor.fetchone()
+        if row is not None and row[0] >= QUEUE_CHANGES_BEFORE_ANALYZE:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(table)}")
+
+
+def tasks_prune() -> int | None:
+    """Delete a batch of tasks that finished successfully more than a week ago (failed ones
+    stay, to be looked into); how many, or None when none was left (a periodic job)."""
+    cutoff = timezone.now() - KEEP_FINISHED_TASKS
+    return delete_batch(DBTaskResult.objects.successful().filter(finished_at__lt=cutoff))
 
 
 def run_periodically(stop: threading.Event) -> None:
