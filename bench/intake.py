@@ -126,19 +126,19 @@ def main() -> None:
         "--clients", type=int, default=12, help="phase 1 closed-loop callers (the node's in-flight)"
     )
     parser.add_argument("--connections", type=int, default=128, help="phase 2 connection cap")
-    parser.add_argument("--processes", type=int, default=2, help="qyzmet serve --processes")
+    parser.add_argument("--processes", type=int, default=4, help="qyzmet serve --processes")
     parser.add_argument(
         "--threads",
         type=int,
-        default=12,
-        help="qyzmet serve --threads (in-flight + 6 for refusals)",
+        default=6,
+        help="qyzmet serve --threads (in-flight + 3 for refusals)",
     )
     parser.add_argument("--workers", type=int, default=1, help="qyzmet worker processes")
     parser.add_argument(
         "--in-flight",
         type=int,
-        default=6,
-        help="QYZMET_ADMISSION_IN_FLIGHT for the server (below --threads: docs/operations.md)",
+        default=3,
+        help="QYZMET_ADMISSION_IN_FLIGHT a process (below --threads: docs/operations.md)",
     )
     parser.add_argument(
         "--admission-rate", type=float, default=0.0, help="QYZMET_ADMISSION_RATE (per process)"
