@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.payments.urls")),
     path("", include("qyzmet.programmes.urls")),
+    path("", include("qyzmet.catalog.urls")),
+    path("", include("qyzmet.cases.urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

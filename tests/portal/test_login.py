@@ -168,7 +168,7 @@ def test_officer_needs_a_correct_code(officer_x: Persona) -> None:
 
     response = client.post("/login/code/", {"code": officer_x.totp()})
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/office/"  # officers land on their queue
     assert officer_x.account is not None
     assert _logged_in_as(client) == str(officer_x.account.pk)
     assert PENDING_LOGIN not in client.session

@@ -38,7 +38,7 @@ def situation_definition_of(version: LifeSituationVersion) -> LifeSituationDefin
 def _cases() -> QuerySet[Case]:
     return Case.objects.select_related(
         "version__service", "agency__organisation", "queue_agency", "assigned_to", "account",
-        "applicant", "result", "situation",
+        "applicant__population", "result", "situation",
     )  # fmt: skip
 
 

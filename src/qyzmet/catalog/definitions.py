@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     field_serializer,
     field_validator,
+    model_validator,
 )
 
 Code = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$", max_length=60)]
@@ -65,6 +66,19 @@ class Form(Strict):
 
     schema_: dict[str, Any] = Field(alias="schema")
     ui: dict[FieldName, FieldUi]
+    # The order of ``ui``, written down when the definition is read from YAML: PostgreSQL's
+    # jsonb, where published versions are kept, does not keep the order of an object's keys.
+    order: list[FieldName] = []
+
+    @model_validator(mode="before")
+    @classmethod
+    def _in_order(cls, data: Any) -> Any:
+        if not isinstance(data, dict) or not isinstance(data.get("ui"), dict):
+            return data
+        ui, order = data["ui"], data.get("order") or list(data["ui"])
+        if not isinstance(order, list) or sorted(map(str, order)) != sorted(ui):
+            raise ValueError("order names every field of ui once")
+        return {**data, "ui": {name: ui[name] for name in order}, "order": order}
 
     def answers_schema(self) -> dict[str, Any]:
         """The JSON Schema an application's answers must satisfy: the form's schema,

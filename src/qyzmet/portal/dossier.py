@@ -22,6 +22,7 @@ from qyzmet.registries.selectors import (
     Dossier,
     address_line,
     organisation_name,
+    person_name,
     population_record_of,
 )
 
@@ -54,17 +55,6 @@ class DossierPage:
     incomes: list[IncomeRow]
     benefits: list[Card]
     recent_months: int = RECENT_MONTHS
-
-
-def person_name(record: m.PopulationRecord, language: str) -> str:
-    """The name in the script of the language: Cyrillic kk or ru names, Latin in English."""
-    if language == "kk":
-        parts = (record.surname_kk, record.given_name_kk, record.patronymic_kk)
-    elif language == "ru":
-        parts = (record.surname_ru, record.given_name_ru, record.patronymic_ru)
-    else:
-        parts = (record.surname_lat, record.given_name_lat, "")
-    return " ".join(part for part in parts if part)
 
 
 def dossier_page(dossier: Dossier, language: str) -> DossierPage:

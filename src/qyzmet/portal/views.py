@@ -22,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from qyzmet.catalog.pages import situation_cards
 from qyzmet.core.errors import Problem, problem_response
 from qyzmet.identity.models import Account, AccountKind
 from qyzmet.identity.services import (
@@ -87,7 +88,7 @@ def _landing(account: Account) -> str:
     if account.kind == AccountKind.OPERATOR:
         return resolve_url("admin:index")
     if account.kind == AccountKind.OFFICER:
-        return resolve_url("portal:home")
+        return resolve_url("cases:office-queue")
     return resolve_url(settings.LOGIN_REDIRECT_URL)
 
 
@@ -100,7 +101,7 @@ def _complete_login(request: HttpRequest, account: Account, next_url: str) -> Ht
 
 @require_safe
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "portal/home.html")
+    return render(request, "portal/home.html", {"situations": situation_cards()})
 
 
 @sensitive_post_parameters("password")

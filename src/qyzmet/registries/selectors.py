@@ -250,3 +250,23 @@ def organisation_name(organisation: Organisation, language: str) -> str:
     if record is None:
         return organisation.bin
     return str({"kk": record.name_kk, "ru": record.name_ru}.get(language, record.name_en))
+
+
+def person_name(record: m.PopulationRecord, language: str) -> str:
+    """The name in the script of the language: Cyrillic kk or ru names, Latin in English."""
+    if language == "kk":
+        parts = (record.surname_kk, record.given_name_kk, record.patronymic_kk)
+    elif language == "ru":
+        parts = (record.surname_ru, record.given_name_ru, record.patronymic_ru)
+    else:
+        parts = (record.surname_lat, record.given_name_lat, "")
+    return " ".join(part for part in parts if part)
+
+
+def person_name_of(person: Person, language: str) -> str:
+    """The person's name from the population register, or their IIN if it has no record."""
+    try:
+        record = person.population  # select_related("...population") saves a query
+    except m.PopulationRecord.DoesNotExist:
+        return person.iin
+    return person_name(record, language)

@@ -1,0 +1,159 @@
+"""The application pages and the back office without a browser: who may see what, what a
+draft keeps, how problems are shown, and that bad input is a plain message, never a 500."""
+
+from __future__ import annotations
+
+import html
+import re
+from uuid import uuid4
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from qyzmet.cases.models import Case, CaseStatus, EventKind
+from qyzmet.cases.services import case_open
+from qyzmet.catalog.search import catalogue_search
+from qyzmet.catalog.selectors import service_definition, service_version_get
+from tests.conftest import Persona
+
+pytestmark = pytest.mark.usefixtures("published")
+
+
+def _english(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    return client
+
+
+def _text(response: object) -> str:
+    content = response.content.decode()  # type: ignore[attr-defined]
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", content)))
+
+
+def _draft(persona: Persona, service: str = "birth-registration") -> Case:
+    assert persona.account is not None
+    return case_open(account=persona.account, service=service)
+
+
+def test_catalogue_search_forgives_typos_and_either_alphabet() -> None:
+    def codes(query: str) -> list[str]:
+        return [hit.entry.code for hit in catalogue_search(query)]
+
+    for query in ("birth of a child", "birht", "рождение", "rozhdenie", "rojdenie", "tuu"):
+        assert "birth-of-a-child" in codes(query)[:3], (query, codes(query))
+    assert "unemployed-status" in codes("безработный")
+    assert codes("zzzqqq") == []
+    assert codes("   ") == []
+    assert "programme-appeal" not in codes("appeal")  # opened by the platform only
+
+
+def test_form_keeps_the_catalogues_field_order_in_postgresql() -> None:
+    version = service_version_get("birth-registration")
+    version.refresh_from_db()  # read back from jsonb, which sorts an object's keys
+    order = list(service_definition(version).form.ui)
+    assert order[:3] == ["child_surname", "child_given_name", "child_patronymic"]
+
+
+def test_service_and_situation_pages_are_public(anonymous: Persona) -> None:
+    client = _english(anonymous.client)
+    page = client.get("/services/birth-benefit/")
+    assert page.status_code == 200
+    assert "One-time birth benefit" in _text(page)
+    assert "Log in to apply" in _text(page)
+    assert client.get("/situations/birth-of-a-child/").status_code == 200
+    assert client.get("/services/no-such-service/").status_code == 404
+    assert client.get("/services/", {"q": "x" * 5000}).status_code == 200
+    found = client.get("/services/", {"q": "benefit"})
+    assert "/services/birth-benefit/" in found.content.decode()
+
+
+def test_a_draft_keeps_what_was_typed_and_says_what_is_missing(citizen_a: Persona) -> None:
+    case = _draft(citizen_a)
+    client = _english(citizen_a.client)
+    url = f"/my/cases/{case.public_id}/"
+
+    saved = client.post(url, {"go": "save", "child_given_name": "Aruzhan", "child_sex": "F"})
+    assert saved.status_code == 302
+    case.refresh_from_db()
+    assert case.answers["child_given_name"] == "Aruzhan"
+    assert case.status == CaseStatus.DRAFT
+
+    checked = client.post(url, {"go": "check", "child_given_name": "Aruzhan",
+                                "other_parent_iin": "12"})  # fmt: skip
+    assert checked.status_code == 422
+    text = _text(checked)
+    assert "There is a problem" in text
+    assert "Child's surname: please fill this in." in text
+    assert "Other parent's IIN: the value is not written the expected way." in text
+    assert 'aria-invalid="true"' in checked.content.decode()
+    case.refresh_from_db()
+    assert case.answers["other_parent_iin"] == "12"  # kept, to be corrected
+    assert "child_sex" not in case.answers  # emptied by this post: forgotten
+
+    # Until the form is right, the check page sends the person back to it.
+    assert client.get(f"{url}check/")["Location"] == url
+
+
+def test_submitting_without_a_signature_is_refused_plainly(citizen_a: Persona) -> None:
+    case = _draft(citizen_a, "kindergarten-queue")
+    client = _english(citizen_a.client)
+    answered = client.post(f"/my/cases/{case.public_id}/submit/", {"signature": str(uuid4())})
+    assert answered.status_code == 302
+    page = client.get(answered["Location"], follow=True)
+    assert page.status_code == 200
+    case.refresh_from_db()
+    assert case.status == CaseStatus.DRAFT
+    bad = client.post(f"/my/cases/{case.public_id}/submit/", {"signature": "not-a-uuid"})
+    assert bad.status_code == 302
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/my/cases/{id}/", "/my/cases/{id}/check/", "/my/cases/{id}/submit/"],
+)
+def test_only_the_applicant_sees_their_application(
+    path: str, citizen_a: Persona, citizen_b: Persona, officer_x: Persona, anonymous: Persona
+) -> None:
+    case = _draft(citizen_a)
+    url = path.format(id=case.public_id)
+    assert citizen_a.client.get(url).status_code in (200, 302)
+    assert citizen_b.client.get(url).status_code == 404
+    assert officer_x.client.get(url).status_code == 403  # a citizens' page
+    assert anonymous.client.get(url)["Location"].startswith("/login/")
+    assert citizen_b.client.post(url, {"go": "save", "child_given_name": "X"}).status_code in (
+        404, 405,
+    )  # fmt: skip
+    case.refresh_from_db()
+    assert "child_given_name" not in case.answers
+
+
+def test_the_back_office_is_for_officers_of_the_cases_agency(
+    citizen_a: Persona, officer_x: Persona, registrar: Persona
+) -> None:
+    case = _draft(citizen_a)
+    assert citizen_a.client.get("/office/").status_code == 403
+    assert registrar.client.get("/office/").status_code == 200
+    # A draft is the applicant's alone, even for the registry office.
+    assert registrar.client.get(f"/office/cases/{case.public_id}/").status_code == 404
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.IN_PROGRESS)
+    assert registrar.client.get(f"/office/cases/{case.public_id}/").status_code == 200
+    assert officer_x.client.get(f"/office/cases/{case.public_id}/").status_code == 404
+    refused = officer_x.client.post(f"/office/cases/{case.public_id}/refuse/", {"text": "No"})
+    assert refused.status_code == 404
+    assert not case.events.filter(kind=EventKind.REFUSED).exists()
+
+
+def test_an_officer_is_told_plainly_what_cannot_be_done(
+    citizen_a: Persona, registrar: Persona
+) -> None:
+    case = _draft(citizen_a)
+    Case.objects.filter(pk=case.pk).update(status=CaseStatus.SUBMITTED)
+    client = _english(registrar.client)
+    for action in ("approve", "claim", "refuse", "request-info"):
+        response = client.post(f"/office/cases/{case.public_id}/{action}/", {"text": ""})
+        assert response.status_code == 302, action
+        shown = client.get(response["Location"])
+        assert shown.status_code == 200
+        assert "The application is not waiting for an officer." in _text(shown), action
+    assert client.post(f"/office/cases/{case.public_id}/shred/").status_code == 404
+    assert list(case.events.values_list("kind", flat=True)) == [EventKind.OPENED]
