@@ -6,8 +6,9 @@ from __future__ import annotations
 from functools import lru_cache
 from uuid import UUID
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from qyzmet.cases.models import OPEN_STATUSES, Case, CaseStatus, SituationCase
 from qyzmet.catalog.definitions import LifeSituationDefinition, ServiceDefinition
@@ -104,3 +105,22 @@ def situation_get_for(principal: Principal, public_id: UUID) -> SituationCase:
     if found is None:
         raise Http404
     return found
+
+
+def case_counts_by_status() -> dict[str, int]:
+    """How many applications stand in each status (drafts included)."""
+    rows = Case.objects.values_list("status").annotate(n=Count("id")).order_by()
+    return {status: n for status, n in rows}
+
+
+def open_cases_by_agency() -> dict[str, tuple[int, int]]:
+    """For each agency with applications waiting for its officers: how many, and how many
+    of them are past their deadline."""
+    today = timezone.localdate()
+    rows = (
+        Case.objects.filter(status__in=OPEN_STATUSES, queue_agency__isnull=False)
+        .values_list("queue_agency__code")
+        .annotate(n=Count("id"), late=Count("id", filter=Q(deadline__lt=today)))
+        .order_by()
+    )
+    return {code: (n, late) for code, n, late in rows}

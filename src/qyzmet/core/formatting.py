@@ -110,3 +110,18 @@ def month_year(value: date, language: str) -> str:
         return pgettext("month and year; keep the placeholders", "{month} {year}").format(
             month=_MONTHS_ALONE[value.month - 1], year=value.year
         )
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar of a server-rendered chart (portal/_bars.html): no script, no image."""
+
+    label: str
+    value: str
+    percent: int  # of the largest bar, for the chart's width
+
+
+def bars(rows: list[tuple[str, int]], language: str) -> list[Bar]:
+    """A bar chart of counts, each bar as long as its share of the largest."""
+    top = max((n for _label, n in rows), default=0) or 1
+    return [Bar(label, integer(n, language), round(100 * n / top)) for label, n in rows]

@@ -7,10 +7,12 @@ import logging
 import os
 import socket
 import threading
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import close_old_connections, connection, connections
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.module_loading import import_string
 from django_tasks import TaskResultStatus
@@ -129,3 +131,37 @@ def start_periodic_jobs() -> tuple[threading.Thread, threading.Event]:
     thread = threading.Thread(target=run_periodically, args=(stop,), name="periodic-jobs")
     thread.start()
     return thread, stop
+
+
+@dataclass(frozen=True)
+class QueueHealth:
+    """The task queue at a glance, for the operator."""
+
+    waiting: int
+    running: int
+    failed_last_day: int
+    oldest_wait: timedelta | None  # how long the oldest waiting task has waited
+    finished_by_slot: list[tuple[datetime, int]]  # tasks finished, per slot, oldest first
+
+
+def queue_health(*, slots: int = 12, slot: timedelta = timedelta(minutes=10)) -> QueueHealth:
+    """Counts of the database queue: waiting, running, failed today, and how many tasks
+    finished in each of the last ``slots`` slots (a chart of the workers' pace)."""
+    now = timezone.now()
+    results = DBTaskResult.objects
+    oldest = results.ready().order_by("enqueued_at").values_list("enqueued_at", flat=True)
+    first = oldest.first()
+    starts = [now - (slots - i) * slot for i in range(slots)]
+    counts = results.filter(finished_at__gte=starts[0]).aggregate(**{
+        f"slot{i}": Count("id", filter=Q(finished_at__gte=start, finished_at__lt=start + slot))
+        for i, start in enumerate(starts)
+    })  # fmt: skip
+    return QueueHealth(
+        waiting=results.ready().count(),
+        running=results.filter(status=TaskResultStatus.RUNNING).count(),
+        failed_last_day=results.filter(
+            status=TaskResultStatus.FAILED, finished_at__gte=now - timedelta(days=1)
+        ).count(),
+        oldest_wait=now - first if first else None,
+        finished_by_slot=[(start, counts[f"slot{i}"]) for i, start in enumerate(starts)],
+    )

@@ -18,7 +18,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from django.conf import settings
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -333,3 +333,36 @@ def local_service_identifier(registry: str, code: str) -> str:
         "organisation__bin", flat=True
     )
     return f"{settings.QYZMET_EXCHANGE_INSTANCE}/GOV/{bins.get()}/{registry}/{code}"
+
+
+@dataclass(frozen=True)
+class MemberSummary:
+    member: Member
+    subsystems: int
+    active_grants: int
+
+
+def members_summary() -> list[MemberSummary]:
+    """Every member of the exchange with how many subsystems it runs and how many active
+    grants they hold (what the operator keeps an eye on)."""
+    members = Member.objects.select_related("agency").annotate(
+        n_subsystems=Count("subsystems", distinct=True),
+        n_grants=Count(
+            "subsystems__grants",
+            filter=Q(subsystems__grants__revoked_at__isnull=True),
+            distinct=True,
+        ),
+    )
+    return [
+        MemberSummary(m, m.n_subsystems, m.n_grants)
+        for m in members.order_by("member_class", "code")
+    ]
+
+
+def grants_active() -> QuerySet[Grant]:
+    return (
+        Grant.objects.filter(revoked_at__isnull=True)
+        .select_related("client", "service")
+        .prefetch_related("purposes")
+        .order_by("client__identifier", "service__identifier")
+    )

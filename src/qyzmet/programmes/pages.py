@@ -179,18 +179,6 @@ def _operator(request: HttpRequest) -> None:
         raise Http404
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: str
-    percent: int  # of the largest bar, for the chart's width
-
-
-def _bars(rows: list[tuple[str, int]], language: str) -> list[Bar]:
-    top = max((n for _label, n in rows), default=0) or 1
-    return [Bar(label, formatting.integer(n, language), round(100 * n / top)) for label, n in rows]
-
-
 @login_required
 @never_cache
 @require_safe
@@ -226,24 +214,24 @@ def operator_programme(request: HttpRequest, code: str) -> HttpResponse:
     offers = [(str(OfferStatus(s).label), n) for s, n in sorted(status.offers.items())]
     money = status.money
     orders: list[tuple[str, int]] = []
-    budget: list[Bar] = []
+    budget: list[formatting.Bar] = []
     if money is not None:
         orders = [(str(OrderStatus(s).label), n) for s, (n, _a) in sorted(money.by_status.items())]
         cap = money.cap or 1
         budget = [
-            Bar(gettext("Paid"), formatting.money(money.paid, "KZT", language),
+            formatting.Bar(gettext("Paid"), formatting.money(money.paid, "KZT", language),
                 round(100 * money.paid / cap)),
-            Bar(gettext("Committed"), formatting.money(money.committed, "KZT", language),
+            formatting.Bar(gettext("Committed"), formatting.money(money.committed, "KZT", language),
                 round(100 * money.committed / cap)),
-            Bar(gettext("Budget"), formatting.money(money.cap, "KZT", language), 100),
+            formatting.Bar(gettext("Budget"), formatting.money(money.cap, "KZT", language), 100),
         ]  # fmt: skip
     return render(request, "programmes/operator_programme.html", {
         "code": code,
         "name": services.definition_of(programme).name.get(language),
         "run": status.run,
-        "offers": _bars(offers, language),
-        "refusals": _bars(status.refusals, language),
-        "orders": _bars(orders, language),
+        "offers": formatting.bars(offers, language),
+        "refusals": formatting.bars(status.refusals, language),
+        "orders": formatting.bars(orders, language),
         "budget": budget,
         "files": status.files,
         "paused": programme.paused_at is not None,
