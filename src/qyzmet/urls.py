@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.payments.urls")),
     path("", include("qyzmet.programmes.urls")),
+    path("", include("qyzmet.portal.oauth_urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

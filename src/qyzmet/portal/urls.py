@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qyzmet.portal import views
+from qyzmet.portal import channels, views
 
 app_name = "portal"
 
@@ -11,4 +11,10 @@ urlpatterns = [
     path("login/key-file/", views.login_key_file, name="login-key-file"),
     path("logout/", views.logout_view, name="logout"),
     path("my-data/", views.my_data, name="my-data"),
+    path("my/apps/", channels.connected_apps, name="connected-apps"),
+    path(
+        "my/apps/<str:public_id>/revoke/",
+        channels.connected_app_revoke,
+        name="connected-app-revoke",
+    ),
 ]
