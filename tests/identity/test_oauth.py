@@ -299,34 +299,37 @@ def test_staff_cannot_authorise_an_app(
 
 
 @pytest.mark.parametrize(
-    ("language", "heading", "asks", "button"),
+    ("language", "heading", "asks", "button", "scope"),
     [
-        ("kk", "Dala Bank сіздің атыңыздан әрекет етсін бе?", "Dala Bank мынаны сұрайды:",
-         "Dala Bank-ке рұқсат беру"),
-        ("ru", "Разрешить Dala Bank действовать от вашего имени?", "Dala Bank просит:",
-         "Разрешить Dala Bank"),
-        ("en", "Allow Dala Bank to act for you?", "Dala Bank wants to:", "Allow Dala Bank"),
+        ("kk", "Dala Bank қолданбасына сіздің атыңыздан әрекет етуге рұқсат бересіз бе?",
+         "Dala Bank қолданбасы мынаған рұқсат сұрайды:", "Dala Bank қолданбасына рұқсат беру",
+         "өтініштеріңізді және олардың барысын оқу"),
+        ("ru", "Разрешить приложению Dala Bank действовать от вашего имени?",
+         "Приложение Dala Bank просит разрешения:", "Разрешить приложению Dala Bank",
+         "читать ваши заявления и следить за их ходом"),
+        ("en", "Allow Dala Bank to act for you?", "Dala Bank wants to:", "Allow Dala Bank",
+         "read your applications and how they are going"),
     ],
 )  # fmt: skip
 def test_the_consent_page_speaks_the_citizens_language(
-    bank: RegisteredClient, citizen_a: Persona, language: str, heading: str, asks: str,
+    bank: RegisteredClient,
+    citizen_a: Persona,
+    language: str,
+    heading: str,
+    asks: str,
     button: str,
-) -> None:  # fmt: skip
-    page = _logged_in(citizen_a, language).get(_authorize_url(bank.application.client_id,
-                                                                 Pkce.new()))  # fmt: skip
+    scope: str,
+) -> None:
+    client = _logged_in(citizen_a, language)
+    page = client.get(_authorize_url(bank.application.client_id, Pkce.new()))
     assert page.status_code == 200
     text = _text(page)
     assert f'<html lang="{language}">' in text
     assert f"<h1>{heading}</h1>" in text
-    assert asks in text
-    assert button in text
-    with_translation = {
-        "kk": "Өтінімдеріңізді",
-        "ru": "заявления",
-        "en": "applications",
-    }[language]
-    assert with_translation in text
-    # Labelled, headed and usable without JavaScript: a plain form with two buttons.
+    assert f'<h2 id="asks-heading">{asks}</h2>' in text
+    assert f"<li>{scope}</li>" in text
+    assert f'name="allow" value="on">{button}</button>' in text
+    # Headed and usable without JavaScript: a plain form with its two buttons.
     assert "<script" not in text
     assert text.count('<button type="submit" class="button') == 2
     assert 'aria-labelledby="asks-heading"' in text

@@ -37,7 +37,7 @@ SCOPE_WORDING: dict[str, Promise] = {
         "read what the state registers hold about you: address, family, property, vehicles, "
         "work and benefits"
     ),
-    "documents:read": _("read the documents in your wallet"),
+    "documents:read": _("read the documents the state has issued to you"),
     "documents:share": _("share your documents by link and stop sharing them"),
     "trust:read": _("read your certificates and the signatures you made"),
     "signatures:submit": _("start signatures in your name (you confirm each with a code)"),
