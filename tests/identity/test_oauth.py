@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import io
 import json
 import re
 import secrets
@@ -19,11 +20,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core.management import CommandError, call_command
 from django.test import Client
 from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.models import AccessToken as OAuthAccessToken
-from oauth2_provider.models import Grant, RefreshToken
+from oauth2_provider.models import Application, Grant, RefreshToken
 
 from qyzmet.core.models import AuditEntry
 from qyzmet.identity.models import ClientAuthorization
@@ -173,7 +176,9 @@ def test_a_bank_app_acts_for_a_citizen_until_revoked(
     assert consent["Cache-Control"] == "no-store"
 
     approved = browser.post("/oauth/authorize/", {**_consent_form(page), "allow": "on"})
-    code = _redirect_query(approved)["code"]
+    returned = _redirect_query(approved)
+    assert returned["iss"] == Client().get("/.well-known/openid-configuration").json()["issuer"]
+    code = returned["code"]
     granted = AuditEntry.objects.get(action="oauth.grant")
     assert granted.actor == f"account:{account.public_id}"
     assert granted.data == {
@@ -186,7 +191,6 @@ def test_a_bank_app_acts_for_a_citizen_until_revoked(
     assert wrong.status_code == 400
     assert wrong.json()["error"] == "invalid_grant"
     assert not OAuthAccessToken.objects.exists()
-    code = _approve(browser, bank.application.client_id, pkce)  # a refused code is spent
     tokens = _exchange(bank, code, pkce.verifier)
     assert tokens.status_code == 200, tokens.content
     issued = tokens.json()
@@ -487,3 +491,16 @@ def test_registration_refuses_what_qyzmet_does_not_take(db: None) -> None:
     public = oauth_client_register(name="Bot", redirect_uris=[CALLBACK], confidential=False)
     assert public.secret == ""
     assert AuditEntry.objects.filter(action="oauth-client.register").count() == 1
+
+
+def test_an_operator_registers_a_client_from_the_command_line(db: None) -> None:
+    out = io.StringIO()
+    call_command("oauth_register", "--name", "Dala Bank", "--redirect-uri", CALLBACK, stdout=out)
+    lines = dict(line.split(": ", 1) for line in out.getvalue().splitlines() if ": " in line)
+    application = Application.objects.get(client_id=lines["client_id"])
+    assert application.name == "Dala Bank"
+    assert application.client_type == Application.CLIENT_CONFIDENTIAL
+    assert application.client_secret != lines["client_secret"]  # kept hashed
+    assert check_password(lines["client_secret"], application.client_secret)
+    with pytest.raises(CommandError, match="https"):
+        call_command("oauth_register", "--name", "Bot", "--redirect-uri", "http://bot.example/")
