@@ -504,3 +504,60 @@ def test_an_operator_registers_a_client_from_the_command_line(db: None) -> None:
     assert check_password(lines["client_secret"], application.client_secret)
     with pytest.raises(CommandError, match="https"):
         call_command("oauth_register", "--name", "Bot", "--redirect-uri", "http://bot.example/")
+
+
+def _connected(bank: RegisteredClient, persona: Persona) -> tuple[ClientAuthorization, str]:
+    """``persona`` approved the bank; returns the connected app and an access token."""
+    pkce = Pkce.new()
+    code = _approve(_logged_in(persona), bank.application.client_id, pkce)
+    access = _exchange(bank, code, pkce.verifier).json()["access_token"]
+    return ClientAuthorization.objects.get(account=persona.account), access
+
+
+def test_a_citizen_revokes_only_their_own_apps(
+    bank: RegisteredClient, citizen_a: Persona, citizen_b: Persona, anonymous: Persona
+) -> None:
+    connected, access = _connected(bank, citizen_a)
+    other = _logged_in(citizen_b)
+    before = snapshot()
+    assert other.post(f"/my/apps/{connected.public_id}/revoke/").status_code == 404
+    assert other.post("/my/apps/not-a-uuid/revoke/").status_code == 404
+    assert "Dala Bank" not in _text(other.get("/my/apps/"))
+    assert anonymous.client.get("/my/apps/")["Location"].startswith("/login/")
+    assert anonymous.client.post(f"/my/apps/{connected.public_id}/revoke/").status_code == 302
+    assert changes(before, snapshot()) == {}
+    assert _api(access, "GET", "/cases").status_code == 200
+
+
+def test_userinfo_names_the_citizen_as_the_id_token_does(
+    bank: RegisteredClient, citizen_a: Persona
+) -> None:
+    assert citizen_a.account is not None
+    _, access = _connected(bank, citizen_a)
+    info = Client().get("/oauth/userinfo/", headers={"Authorization": f"Bearer {access}"})
+    assert info.status_code == 200
+    assert info.json() == {"sub": str(citizen_a.account.public_id)}
+    refused = Client().get("/oauth/userinfo/", headers={"Authorization": "Bearer qzo_nope"})
+    assert refused.status_code == 401
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "response_type=code",
+        "client_id=&redirect_uri=&scope=",
+        "prompt=create",
+        "prompt=none&client_id={client}&response_type=code",
+        "client_id={client}&response_type=code&redirect_uri=" + CALLBACK + "&scope=%00",
+        "claims=not-json&client_id={client}&response_type=code&redirect_uri=" + CALLBACK,
+        "resource=not%20a%20uri&client_id={client}&response_type=code&redirect_uri=" + CALLBACK,
+    ],
+)
+def test_no_authorization_request_ends_in_a_server_error(
+    bank: RegisteredClient, citizen_a: Persona, query: str
+) -> None:
+    client = _logged_in(citizen_a)
+    response = client.get("/oauth/authorize/?" + query.format(client=bank.application.client_id))
+    assert response.status_code < 500
+    assert not Grant.objects.exists()
