@@ -364,12 +364,7 @@ def test_what_is_not_allowed_is_refused_to_the_app(
     bank: RegisteredClient, citizen_a: Persona, overrides: dict[str, str], error: str
 ) -> None:
     client = _logged_in(citizen_a)
-    url = _authorize_url(bank.application.client_id, Pkce.new(), **overrides)
-    if overrides.get("code_challenge_method") == "plain":
-        url = _authorize_url(
-            bank.application.client_id, None, code_challenge="x" * 43, code_challenge_method="plain"
-        )
-    response = client.get(url)
+    response = client.get(_authorize_url(bank.application.client_id, Pkce.new(), **overrides))
     if response.status_code == 200:  # refused when the citizen answers, before any code
         response = client.post(
             "/oauth/authorize/", {**_consent_form(_text(response)), "allow": "on"}
@@ -393,11 +388,8 @@ def test_a_bad_request_from_an_unknown_app_gets_a_plain_page(
     response = client.get(_authorize_url(**{"client_id": bank.application.client_id, **query},
                                          pkce=Pkce.new()))  # fmt: skip
     assert response.status_code == 400
-    page = _text(response)
-    assert "<h1>The app&#x27;s request cannot be accepted</h1>" in page or (
-        "<h1>The app's request cannot be accepted</h1>" in page
-    )
-    assert "evil.example" not in response.get("Location", "")
+    assert "<h1>The app's request cannot be accepted</h1>" in _text(response)
+    assert "Location" not in response  # never sent to an address not registered
 
 
 def test_a_tampered_answer_is_a_bad_request(bank: RegisteredClient, citizen_a: Persona) -> None:
