@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -23,6 +24,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.management import CommandError, call_command
 from django.test import Client
+from django.utils import timezone
 from jwcrypto import jwk, jwt
 from jwcrypto.common import JWException
 from oauth2_provider.models import AccessToken as OAuthAccessToken
@@ -553,3 +555,18 @@ def test_no_authorization_request_ends_in_a_server_error(
     response = client.get("/oauth/authorize/?" + query.format(client=bank.application.client_id))
     assert response.status_code < 500
     assert not Grant.objects.exists()
+
+
+def test_an_expired_or_deactivated_accounts_oauth_token_is_refused(
+    bank: RegisteredClient, citizen_a: Persona
+) -> None:
+    assert citizen_a.account is not None
+    _, access = _connected(bank, citizen_a)
+    assert _api(access, "GET", "/cases").status_code == 200
+    OAuthAccessToken.objects.update(expires=timezone.now() - timedelta(seconds=1))
+    assert_problem(_api(access, "GET", "/cases"), 401)
+    OAuthAccessToken.objects.update(expires=timezone.now() + timedelta(hours=1))
+    assert _api(access, "GET", "/cases").status_code == 200
+    citizen_a.account.is_active = False
+    citizen_a.account.save(update_fields=["is_active"])
+    assert_problem(_api(access, "GET", "/cases"), 401)

@@ -304,10 +304,11 @@ def _live_oauth_token(presented: str) -> Bearer | None:
     """An unexpired OAuth access token of an active citizen's account, found by its SHA-256
     (django-oauth-toolkit keeps no other form of it). In SQL, as ``_live_token``."""
     checksum = hashlib.sha256(presented.encode()).hexdigest()
+    token_fields = ["expires", "scope"]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT t.expires, t.scope, c.client_id, {rows.columns(Account, 'a')} "  # noqa: S608 - model names
-            f"FROM {rows.table(OAuthAccessToken)} t "
+            f"SELECT {rows.columns(OAuthAccessToken, 't', token_fields)}, c.client_id, "  # noqa: S608 - model names
+            f"{rows.columns(Account, 'a')} FROM {rows.table(OAuthAccessToken)} t "
             f"JOIN {rows.table(Account)} a ON a.id = t.user_id "
             f"JOIN {rows.table(Application)} c ON c.id = t.application_id "
             "WHERE t.token_checksum = %s AND a.is_active AND a.kind = %s",
@@ -316,12 +317,12 @@ def _live_oauth_token(presented: str) -> Bearer | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    expires = OAuthAccessToken._meta.get_field("expires").to_python(row[0])
-    if expires <= timezone.now():
+    token = rows.instance(OAuthAccessToken, row[:2], token_fields)
+    if token.expires <= timezone.now():
         return None
     return Bearer(
         account=rows.instance(Account, row[3:]),
-        scopes=frozenset(str(row[1]).split()),
+        scopes=frozenset(token.scope.split()),
         client_id=str(row[2]),
     )
 
