@@ -58,6 +58,8 @@ USAGE = """usage: qyzmet COMMAND [options]
   programme load [DIR] | run CODE [--resume] [--on DATE] | status CODE
             | pause CODE [--resume]
                         load programmes; run a mass programme (resumable); see it; pause it
+  oauth register --name N --redirect-uri URI [--redirect-uri URI] [--public]
+                        register a bank app or bot as an OAuth client (docs/channels.md)
   manage ARGS...        any Django management command
 
 Configuration comes from the environment: QYZMET_DATABASE_URL, QYZMET_HOME,
@@ -77,6 +79,7 @@ GROUPS = {
     "rules": {"check", "publish", "list", "explain", "count", "replay"},
     "catalog": {"check", "load", "list"},
     "programme": {"load", "run", "status", "pause"},
+    "oauth": {"register"},
 }  # fmt: skip
 SINGLE = {"demo", "serve", "worker", "migrate", "doctor"}
 

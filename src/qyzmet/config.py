@@ -61,6 +61,8 @@ class Config:
     admission_backlog: int
     worker_niceness: int  # added to a worker's nice value: web requests come first
     payout_bank: str  # dotted path of the payout bank adapter; empty: the simulator
+    # The RSA key OpenID Connect ID tokens are signed with (PEM); created on first run.
+    oidc_key_file: Path
 
 
 def load_config(environ: dict[str, str] | None = None) -> Config:
@@ -102,6 +104,9 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         admission_backlog=int(_number(env, "QYZMET_ADMISSION_BACKLOG", "50000")),
         worker_niceness=int(_number(env, "QYZMET_WORKER_NICENESS", "10")),
         payout_bank=env.get("QYZMET_PAYOUT_BANK", ""),
+        oidc_key_file=Path(env["QYZMET_OIDC_KEY_FILE"]).resolve()
+        if env.get("QYZMET_OIDC_KEY_FILE")
+        else home / "keys" / "oidc-rs256.pem",
     )
 
 
@@ -132,6 +137,30 @@ def _stored_secret_key(home: Path) -> str:
     with os.fdopen(fd, "w") as f:
         f.write(key)
     return key
+
+
+def oidc_private_key(path: Path) -> str:
+    """The PEM of the RSA key ID tokens are signed with, kept in a file (mode 0600) and
+    created on first run: clients hold its public half (the JWKS), so a new key on every
+    start would make them refuse every ID token signed before."""
+    if not path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            pass  # another process created it first
+        else:
+            with os.fdopen(fd, "wb") as f:
+                f.write(pem)
+    return path.read_text()
 
 
 def database_settings(url: str) -> dict[str, Any]:

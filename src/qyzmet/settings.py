@@ -7,7 +7,7 @@ from pathlib import Path
 import django_stubs_ext
 from django.utils.translation import gettext_lazy as _
 
-from qyzmet.config import database_settings, load_config
+from qyzmet.config import database_settings, load_config, oidc_private_key
 
 django_stubs_ext.monkeypatch()  # lets generic classes such as ModelAdmin[...] be subscripted
 
@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",  # serves its API explorer's assets locally instead of from a CDN
+    "oauth2_provider",
     "qyzmet.core",
     "qyzmet.identity",
     "qyzmet.registries",
@@ -180,6 +181,55 @@ QYZMET_ADMISSION_RATE = CONFIG.admission_rate  # requests per second per web pro
 QYZMET_ADMISSION_USER_PER_MINUTE = CONFIG.admission_user_per_minute  # per credential
 QYZMET_ADMISSION_BACKLOG = CONFIG.admission_backlog  # ready tasks before intake is refused
 QYZMET_ADMISSION_INTAKE_PATHS = [r"^/api/v1/cases(/[^/]+/submit)?$"]
+
+# The OAuth 2.0 / OpenID Connect provider (docs/channels.md, decisions/0013): a bank app or a
+# bot acts for a citizen who consented, with the API scopes the citizen approved.
+# Named, as a swappable model must be for a migration to refer to it (identity's connected apps).
+OAUTH2_PROVIDER_APPLICATION_MODEL = "oauth2_provider.Application"
+OAUTH2_PROVIDER = {
+    "OIDC_ENABLED": True,
+    "OIDC_RSA_PRIVATE_KEY": oidc_private_key(CONFIG.oidc_key_file),
+    "OAUTH2_VALIDATOR_CLASS": "qyzmet.identity.oauth.QyzmetValidator",
+    "SCOPES_BACKEND_CLASS": "qyzmet.identity.oauth.ApiScopes",
+    "DEFAULT_SCOPES": ["openid"],
+    "APPLICATION_ADMIN_CLASS": "qyzmet.identity.admin.OAuthClientAdmin",
+    # Prefixed, so TokenAuth knows which kind of token it was given without a query.
+    "ACCESS_TOKEN_GENERATOR": "qyzmet.identity.oauth.access_token_generate",
+    "REFRESH_TOKEN_GENERATOR": "qyzmet.identity.oauth.refresh_token_generate",
+    "AUTHORIZATION_CODE_EXPIRE_SECONDS": 60,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 3600,
+    "ID_TOKEN_EXPIRE_SECONDS": 3600,
+    "REFRESH_TOKEN_EXPIRE_SECONDS": 90 * 24 * 3600,
+    "ROTATE_REFRESH_TOKEN": True,
+    "REFRESH_TOKEN_REUSE_PROTECTION": True,
+    "REQUEST_APPROVAL_PROMPT": "force",  # the citizen sees what is asked every time
+    "PKCE_REQUIRED": True,  # for confidential clients too
+    "ALLOWED_REDIRECT_URI_SCHEMES": ["https"],
+    # Authorization code with PKCE (S256) and refresh only; tokens stored as SHA-256 only.
+    "COMPLIANT_BCP_RFC9700_IMPLICIT_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_METHOD": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True,
+    "COMPLIANT_BCP_RFC9700_AUTHZ_RESPONSE_ISS": True,
+    "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE": True,
+    "COMPLIANT_BCP_RFC9700_REFRESH_TOKEN": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_SCHEME": True,
+    "COMPLIANT_BCP_RFC9700_REDIRECT_URI_MATCHING": True,
+    "COMPLIANT_BCP_RFC9700_PKCE_REQUIRED": True,
+    "OIDC_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_RESPONSE_TYPES_SUPPORTED": ["code"],
+    "OAUTH2_GRANT_TYPES_SUPPORTED": ["authorization_code", "refresh_token"],
+    "OIDC_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ],
+    "OAUTH2_TOKEN_ENDPOINT_AUTH_METHODS_SUPPORTED": [
+        "client_secret_basic",
+        "client_secret_post",
+        "none",
+    ],
+}
 
 TASKS = {
     "default": {

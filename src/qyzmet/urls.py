@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("qyzmet.programmes.urls")),
     path("", include("qyzmet.catalog.urls")),
     path("", include("qyzmet.cases.urls")),
+    path("", include("qyzmet.portal.oauth_urls")),
     path("", include("qyzmet.portal.urls")),
 ]
 

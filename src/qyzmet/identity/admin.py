@@ -1,4 +1,4 @@
-"""Admin over accounts, agencies, organisations, persons and access tokens.
+"""Admin over accounts, agencies, organisations, persons, access tokens and OAuth clients.
 
 Accounts and tokens are created by services (they hash passwords, make TOTP secrets and
 audit the act), so the admin adds none. What an operator may change here (contact
@@ -18,6 +18,7 @@ from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from oauth2_provider.models import Application
 
 from qyzmet.core.admin import LargeTableAdmin, ReadOnlyAdmin
 from qyzmet.core.audit import audit_record
@@ -170,4 +171,56 @@ class AccessTokenAdmin(ReadOnlyAdmin):
             ngettext("%(count)d token revoked.", "%(count)d tokens revoked.", len(tokens))
             % {"count": len(tokens)},
             messages.SUCCESS,
+        )
+
+
+class OAuthClientForm(ModelForm[Application]):
+    """An OAuth client as qyzmet takes them: authorization code with PKCE, ID tokens signed
+    RS256, the consent page always shown (identity/oauth.py)."""
+
+    class Meta:
+        model = Application
+        fields = ("name", "client_type", "redirect_uris", "client_secret")
+        help_texts = {
+            "redirect_uris": _("Exact https:// addresses, separated by spaces."),
+            "client_secret": _(
+                "Copy it now and give it to the integrator: it is stored hashed and cannot be "
+                "shown again. Public clients (mobile apps) do not use it."
+            ),
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Set before validation, which checks the redirect URIs against the grant type.
+        self.instance.authorization_grant_type = Application.GRANT_AUTHORIZATION_CODE
+        self.instance.algorithm = Application.RS256_ALGORITHM
+        self.instance.skip_authorization = False
+        self.instance.hash_client_secret = True
+
+
+class OAuthClientAdmin(_ModelAdmin):
+    """Registered by django-oauth-toolkit's admin (APPLICATION_ADMIN_CLASS in settings)."""
+
+    form = OAuthClientForm
+    list_display = ("name", "client_id", "client_type", "created")
+    search_fields = ("name", "client_id")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        if obj is None:  # the secret is shown once, before it is hashed
+            return ("name", "client_type", "redirect_uris", "client_secret")
+        return ("name", "client_id", "client_type", "redirect_uris", "created")
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
+        return () if obj is None else ("client_id", "client_type", "created")
+
+    def save_model(
+        self, request: HttpRequest, obj: Application, form: ModelForm[Any], change: bool
+    ) -> None:
+        super().save_model(request, obj, form, change)
+        audit_record(
+            actor=actor_of(_acting(request)),
+            action="oauth-client.admin-change" if change else "oauth-client.register",
+            object_type="oauth_client",
+            object_id=obj.client_id,
+            data={"fields": sorted(form.changed_data)} if change else {"name": obj.name},
         )

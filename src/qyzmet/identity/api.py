@@ -49,7 +49,7 @@ def me(request: HttpRequest) -> MeOut:
         display_name=account.display_name,
         iin=account.person.iin if account.person else None,
         memberships=[MembershipOut(agency=m.agency.code, role=m.role) for m in memberships],
-        scopes=principal.token.scopes if principal.token else None,
+        scopes=sorted(principal.scopes) if principal.scopes is not None else None,
     )
 
 

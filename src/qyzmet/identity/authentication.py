@@ -1,4 +1,5 @@
-"""How API callers prove who they are: a portal session or a personal access token."""
+"""How API callers prove who they are: a portal session, or a bearer token (a personal
+access token, or an OAuth access token of a client acting for a citizen)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from ninja.security import APIKeyCookie, HttpBearer
 
 from qyzmet.identity.models import Account
 from qyzmet.identity.selectors import Principal, principal_for
-from qyzmet.identity.services import token_authenticate
+from qyzmet.identity.services import bearer_authenticate
 
 
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer qzt_...`` with a live personal access token."""
+    """``Authorization: Bearer qzt_...`` with a live personal access token, or ``qzo_...``
+    with a live OAuth access token; either way the principal has the token's scopes."""
 
     def authenticate(self, request: HttpRequest, token: str) -> Principal | None:
         if not token.isprintable():  # a NUL would reach PostgreSQL, which refuses it (a 500)
             return None
-        found = token_authenticate(token)
-        return principal_for(found.account, found) if found else None
+        found = bearer_authenticate(token)
+        if found is None:
+            return None
+        return principal_for(found.account, scopes=found.scopes, client_id=found.client_id)
 
 
 class SessionAuth(APIKeyCookie):

@@ -168,3 +168,32 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.lookup})"
+
+
+class ClientAuthorization(models.Model):
+    """A citizen's consent for an OAuth client (a bank app, a bot) to act for them with the
+    scopes shown: one row per citizen and client, from the first approval until revoked.
+    The tokens themselves are django-oauth-toolkit's; revoking deletes them with this row."""
+
+    public_id = PublicIdField()
+    account = models.ForeignKey(
+        Account, on_delete=models.CASCADE, related_name="client_authorizations"
+    )
+    application = models.ForeignKey(
+        "oauth2_provider.Application", on_delete=models.CASCADE, related_name="authorizations"
+    )
+    scopes = models.JSONField(default=list)
+    granted_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("connected app")
+        verbose_name_plural = _("connected apps")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account", "application"], name="one_authorization_per_client"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} -> {self.application_id}"

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from uuid import UUID
 
-from qyzmet.identity.models import AccessToken, Account, AccountKind, Membership
+from qyzmet.identity.models import (
+    AccessToken,
+    Account,
+    AccountKind,
+    ClientAuthorization,
+    Membership,
+)
 
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: an account, through a session (all its rights) or a scoped token."""
+    """Who is asking: an account, through a session (all its rights) or a bearer token (a
+    personal access token, or an OAuth client acting for a citizen) with its scopes."""
 
     account: Account
-    token: AccessToken | None = None
+    # None: a portal session, with every right of the account; else the token's scopes.
+    scopes: frozenset[str] | None = None
     agency_codes: frozenset[str] = field(default_factory=frozenset)
+    # The OAuth client acting for the account; "" for a session or a personal token.
+    client_id: str = ""
+
+    @property
+    def by_token(self) -> bool:
+        return self.scopes is not None
 
     @property
     def is_operator(self) -> bool:
@@ -29,16 +44,18 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         """A session may use every right of its account; a token only its scopes."""
-        return self.token is None or scope in self.token.scopes
+        return self.scopes is None or scope in self.scopes
 
 
-def principal_for(account: Account, token: AccessToken | None = None) -> Principal:
+def principal_for(
+    account: Account, scopes: frozenset[str] | None = None, client_id: str = ""
+) -> Principal:
     if account.kind == AccountKind.CITIZEN:  # only officers belong to agencies
-        return Principal(account=account, token=token)
+        return Principal(account=account, scopes=scopes, client_id=client_id)
     codes = frozenset(
         Membership.objects.filter(account=account).values_list("agency__code", flat=True)
     )
-    return Principal(account=account, token=token, agency_codes=codes)
+    return Principal(account=account, scopes=scopes, agency_codes=codes, client_id=client_id)
 
 
 def tokens_of(account: Account) -> list[AccessToken]:
@@ -47,3 +64,25 @@ def tokens_of(account: Account) -> list[AccessToken]:
 
 def token_of(account: Account, public_id: str) -> AccessToken | None:
     return AccessToken.objects.filter(account=account, public_id=public_id).first()
+
+
+def connected_apps_of(account: Account) -> list[ClientAuthorization]:
+    """The clients a citizen has authorised, newest first, with their applications."""
+    return list(
+        ClientAuthorization.objects.filter(account=account)
+        .select_related("application")
+        .order_by("-granted_at", "-id")
+    )
+
+
+def connected_app_of(account: Account, public_id: str) -> ClientAuthorization | None:
+    """One of the account's connected apps; None for anyone else's or a malformed id."""
+    try:
+        UUID(public_id)
+    except ValueError:
+        return None
+    return (
+        ClientAuthorization.objects.filter(account=account, public_id=public_id)
+        .select_related("application", "account")
+        .first()
+    )

@@ -7,10 +7,15 @@ import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 import pyotp
+from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from oauth2_provider.generators import generate_client_secret
+from oauth2_provider.models import AccessToken as OAuthAccessToken
+from oauth2_provider.models import Application, Grant, IDToken, RefreshToken
 
 from qyzmet.core import rows
 from qyzmet.core.audit import audit_record
@@ -21,6 +26,7 @@ from qyzmet.identity.models import (
     Account,
     AccountKind,
     Agency,
+    ClientAuthorization,
     Membership,
     OfficerRole,
     Organisation,
@@ -32,6 +38,10 @@ MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 TOKEN_PREFIX = "qzt_"  # noqa: S105 - a label, not a secret
 TOKEN_MAX_LIFETIME = timedelta(days=365)
+# OAuth tokens (identity/oauth.py) carry their own prefixes, so a bearer token says which
+# kind it is and each kind is looked up by one statement.
+OAUTH_ACCESS_PREFIX = "qzo_"
+OAUTH_REFRESH_PREFIX = "qzr_"
 
 # What an access token may be allowed to do. Later domains add their scopes here.
 TOKEN_SCOPES: dict[str, str] = {
@@ -272,6 +282,51 @@ def token_authenticate(presented: str) -> AccessToken | None:
     return token
 
 
+@dataclass(frozen=True)
+class Bearer:
+    """What a bearer token presented to the API stands for: whose it is, what it allows,
+    and, for an OAuth token, the client acting for the account."""
+
+    account: Account
+    scopes: frozenset[str]
+    client_id: str = ""
+
+
+def bearer_authenticate(presented: str) -> Bearer | None:
+    """The account and scopes of a live personal access token or OAuth access token."""
+    if presented.startswith(OAUTH_ACCESS_PREFIX):
+        return _live_oauth_token(presented)
+    token = token_authenticate(presented)
+    return Bearer(account=token.account, scopes=frozenset(token.scopes)) if token else None
+
+
+def _live_oauth_token(presented: str) -> Bearer | None:
+    """An unexpired OAuth access token of an active citizen's account, found by its SHA-256
+    (django-oauth-toolkit keeps no other form of it). In SQL, as ``_live_token``."""
+    checksum = hashlib.sha256(presented.encode()).hexdigest()
+    token_fields = ["expires", "scope"]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {rows.columns(OAuthAccessToken, 't', token_fields)}, c.client_id, "  # noqa: S608 - model names
+            f"{rows.columns(Account, 'a')} FROM {rows.table(OAuthAccessToken)} t "
+            f"JOIN {rows.table(Account)} a ON a.id = t.user_id "
+            f"JOIN {rows.table(Application)} c ON c.id = t.application_id "
+            "WHERE t.token_checksum = %s AND a.is_active AND a.kind = %s",
+            [checksum, AccountKind.CITIZEN.value],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    token = rows.instance(OAuthAccessToken, row[:2], token_fields)
+    if token.expires <= timezone.now():
+        return None
+    return Bearer(
+        account=rows.instance(Account, row[3:]),
+        scopes=frozenset(token.scope.split()),
+        client_id=str(row[2]),
+    )
+
+
 def _live_token(lookup: str) -> AccessToken | None:
     """The unrevoked token of an active account with this lookup, its account loaded. In
     SQL: every API request of a surge asks it (decisions/0012)."""
@@ -294,3 +349,102 @@ def _live_token(lookup: str) -> AccessToken | None:
 def _secret_hash(secret: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough (a slow one only adds latency).
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+# --- OAuth clients and the citizens' consents to them (identity/oauth.py) ----------------
+
+
+@dataclass(frozen=True)
+class RegisteredClient:
+    application: Application
+    secret: str  # "" for a public client; shown to the operator once, stored hashed
+
+
+@transaction.atomic
+def oauth_client_register(
+    *, name: str, redirect_uris: list[str], confidential: bool, actor: Account | None = None
+) -> RegisteredClient:
+    """Register a client (a bank app, a bot) for the authorization-code flow with PKCE and
+    RS256-signed ID tokens. Redirect URIs are matched exactly and must be https."""
+    name = name.strip()
+    if not name or len(name) > 255:
+        raise Problem(422, "A client needs a name of at most 255 characters.")
+    if not redirect_uris or any(not _https_uri(uri) for uri in redirect_uris):
+        raise Problem(422, "A client needs at least one redirect URI, each https://host/...")
+    secret = generate_client_secret() if confidential else ""
+    application = Application(
+        name=name,
+        redirect_uris=" ".join(redirect_uris),
+        client_type=Application.CLIENT_CONFIDENTIAL if confidential else Application.CLIENT_PUBLIC,
+        authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
+        client_secret=secret,
+        algorithm=Application.RS256_ALGORITHM,
+        skip_authorization=False,
+    )
+    try:
+        application.full_clean()
+    except ValidationError as invalid:
+        raise Problem(422, " ".join(invalid.messages)) from invalid
+    application.save()
+    audit_record(
+        actor=actor_of(actor) if actor else "system", action="oauth-client.register",
+        object_type="oauth_client", object_id=application.client_id,
+        data={"name": name, "redirect_uris": redirect_uris, "confidential": confidential},
+    )  # fmt: skip
+    return RegisteredClient(application=application, secret=secret)
+
+
+def _https_uri(uri: str) -> bool:
+    parts = urlsplit(uri)
+    return parts.scheme == "https" and bool(parts.hostname) and not parts.fragment
+
+
+def client_authorization_grant(
+    *, account: Account, application: Application, scopes: list[str]
+) -> ClientAuthorization:
+    """Record that a citizen approved a client for these scopes (the first approval is the
+    "since" of the connected app; later ones add scopes). Runs inside the transaction that
+    keeps the authorization code (identity/oauth.py), with its audit entry."""
+    if account.kind != AccountKind.CITIZEN:
+        raise Problem(403, "Only citizens may authorise apps to act for them.")
+    unknown = sorted(set(scopes) - {"openid", *TOKEN_SCOPES})
+    if unknown:
+        raise Problem(422, f"Unknown scopes: {', '.join(unknown)}.")
+    now = timezone.now()
+    authorization, created = ClientAuthorization.objects.select_for_update().get_or_create(
+        account=account,
+        application=application,
+        defaults={"scopes": sorted(set(scopes)), "granted_at": now, "updated_at": now},
+    )
+    if not created:
+        authorization.scopes = sorted(set(authorization.scopes) | set(scopes))
+        authorization.updated_at = now
+        authorization.save(update_fields=["scopes", "updated_at"])
+    audit_record(
+        actor=actor_of(account), action="oauth.grant", object_type="connected_app",
+        object_id=str(authorization.public_id),
+        data={"client": application.client_id, "scopes": sorted(set(scopes))},
+    )  # fmt: skip
+    return authorization
+
+
+@transaction.atomic
+def client_authorization_revoke(*, authorization: ClientAuthorization, actor: Account) -> None:
+    """Take a client's access away at once: its access and refresh tokens, ID tokens and
+    unused codes for this account are deleted with the connected app, so the next API call
+    with one of its tokens is refused and a refresh finds nothing."""
+    account, application = authorization.account, authorization.application
+    locked = ClientAuthorization.objects.select_for_update().filter(pk=authorization.pk).first()
+    owned = {"user": account, "application": application}
+    RefreshToken.objects.filter(**owned).delete()
+    OAuthAccessToken.objects.filter(**owned).delete()
+    IDToken.objects.filter(**owned).delete()
+    Grant.objects.filter(**owned).delete()
+    if locked is None:
+        return  # revoked already (a second click): nothing left to take away or record
+    locked.delete()
+    audit_record(
+        actor=actor_of(actor), action="oauth.revoke", object_type="connected_app",
+        object_id=str(authorization.public_id),
+        data={"client": application.client_id, "scopes": authorization.scopes},
+    )  # fmt: skip

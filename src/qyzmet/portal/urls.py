@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qyzmet.portal import operator, views
+from qyzmet.portal import channels, operator, views
 
 app_name = "portal"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("logout/", views.logout_view, name="logout"),
     path("my-data/", views.my_data, name="my-data"),
     path("operator/", operator.overview, name="operator"),
+    path("my/apps/", channels.connected_apps, name="connected-apps"),
+    path(
+        "my/apps/<str:public_id>/revoke/",
+        channels.connected_app_revoke,
+        name="connected-app-revoke",
+    ),
 ]

@@ -156,7 +156,7 @@ def programme_apply(request: HttpRequest, code: str, payload: ApplyIn) -> OfferO
 
 def _channel(request: HttpRequest) -> str:
     """A token's client (a bank app, a bot) or the portal's session."""
-    return "api" if principal_of(request).token is not None else "portal"
+    return "api" if principal_of(request).by_token else "portal"
 
 
 class AnswerIn(StrictIn):
