@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qyzmet.portal import views
+from qyzmet.portal import installable, views
 
 app_name = "portal"
 
@@ -11,4 +11,8 @@ urlpatterns = [
     path("login/key-file/", views.login_key_file, name="login-key-file"),
     path("logout/", views.logout_view, name="logout"),
     path("my-data/", views.my_data, name="my-data"),
+    # Installable and offline: see installable.py.
+    path("manifest.webmanifest", installable.manifest, name="manifest"),
+    path("sw.js", installable.service_worker, name="service-worker"),
+    path("offline/<str:language>/", installable.offline, name="offline"),
 ]
