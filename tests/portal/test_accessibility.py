@@ -68,6 +68,7 @@ PAGES = [
     PageType("my documents", "citizen", "/my/documents/"),
     PageType("verify a document", "anonymous", "/verify/"),
     PageType("a document verified", "anonymous", "/verify/{document_code}"),
+    PageType("a code no document has", "anonymous", "/verify/2345-6789-ABCD", status=404),
     PageType("data tracker", "citizen", "/my/data-tracker/"),
     PageType("consents", "citizen", "/my/consents/"),
     PageType("payments", "citizen", "/my/programmes/"),

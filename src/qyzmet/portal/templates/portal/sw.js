@@ -22,6 +22,8 @@ self.addEventListener("activate", (event) => {
     caches
       .keys()
       .then((names) => Promise.all(names.filter(old).map((name) => caches.delete(name))))
+      // The browser starts loading a page while the worker wakes up, not after.
+      .then(() => self.registration.navigationPreload && self.registration.navigationPreload.enable())
       .then(() => self.clients.claim()),
   );
 });
@@ -55,7 +57,11 @@ self.addEventListener("fetch", (event) => {
     return; // forms are sent as they would be without the worker
   }
   if (request.mode === "navigate") {
-    event.respondWith(fetch(request).catch(offlinePage));
+    event.respondWith(
+      Promise.resolve(event.preloadResponse)
+        .then((preloaded) => preloaded || fetch(request))
+        .catch(offlinePage),
+    );
   } else if (new URL(request.url).pathname === CONFIG.css) {
     event.respondWith(
       fetch(request).catch(() => caches.match(CONFIG.css).then((kept) => kept || Response.error())),
