@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
-    "base-uri 'self'; object-src 'none'"
+    "base-uri 'self'; object-src 'none'; worker-src 'self'; manifest-src 'self'"
 )
 
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"

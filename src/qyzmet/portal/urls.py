@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qyzmet.portal import channels, operator, views
+from qyzmet.portal import channels, installable, operator, views
 
 app_name = "portal"
 
@@ -18,4 +18,8 @@ urlpatterns = [
         channels.connected_app_revoke,
         name="connected-app-revoke",
     ),
+    # Installable and offline: see installable.py.
+    path("manifest.webmanifest", installable.manifest, name="manifest"),
+    path("sw.js", installable.service_worker, name="service-worker"),
+    path("offline/<str:language>/", installable.offline, name="offline"),
 ]
