@@ -29,8 +29,9 @@ a load balancer's probe), the baseline: what any request costs through the same 
 connections and client. After --warm-up seconds (not timed), the walks are timed for
 --seconds.
 
-It prints, per page, the requests, p50 and p95 latency, errors (any answer but 200) and the
-SQL statements one request runs (counted in the bench's own process before the run),
+It prints, per page, the requests, p50 and p95 latency, errors (any answer but 200), and
+what one request costs whatever the machine's load: the SQL statements it runs and the CPU
+milliseconds it takes (both measured in the bench's own process before the run),
 the totals with requests a second and where the CPU went, and LAST the p95 of the slowest
 page divided by the p95 of /healthz, e.g.
 
@@ -165,7 +166,7 @@ def _bench(args: argparse.Namespace, node: Processes, port: int) -> bool:
         f"{time.monotonic() - started:.1f} s",
         flush=True,
     )
-    queries = _queries_per_page(users)
+    costs = _costs(users)
     node.serve(port, args.processes, args.threads)
     print(
         f"node: qyzmet serve {args.processes} processes × {args.threads} threads, no worker, "
@@ -179,7 +180,7 @@ def _bench(args: argparse.Namespace, node: Processes, port: int) -> bool:
     usage = cpu_since(node, cpu, run.seconds)
     load_after = os.getloadavg()
     failures = [s for s in warm.samples + run.samples if s.status != 200]
-    _report(run, failures, len(warm.samples), queries)
+    _report(run, failures, len(warm.samples), costs)
     print(f"CPU: {usage.line(len(run.samples), 'a request')}")
     print(
         "machine load average (1, 5, 15 min) before "
@@ -389,19 +390,31 @@ def _session_for(account: Any) -> str:
     return key
 
 
-def _queries_per_page(users: list[User]) -> dict[str, int]:
-    """SQL statements one request of each page runs (in this process, through the whole
-    middleware stack, the first path of each page), in the order of the walks."""
+@dataclass(frozen=True)
+class Cost:
+    """What one request of a page costs, whatever else the machine does."""
+
+    queries: int  # SQL statements
+    cpu_ms: float  # CPU of the process serving it (the median of COST_SAMPLES requests)
+
+
+COST_SAMPLES = 5
+
+
+def _costs(users: list[User]) -> dict[str, Cost]:
+    """Each page's cost, requested in this process through the whole middleware stack
+    (the first path of each page), in the order of the walks: a measure the load on a
+    shared machine does not change, beside the latencies it does."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    counts: dict[str, int] = {}
+    costs: dict[str, Cost] = {}
     longest_first = sorted(users, key=lambda who: -len(who.walk))  # the one with every page
     for who in [*longest_first, User("", "kk", [Visit(HEALTHZ, ("/healthz",), True)])]:
         for visit in who.walk:
-            if visit.page in counts:
+            if visit.page in costs:
                 continue
             client = Client(headers={"accept-language": who.language})
             if not visit.anonymous:
@@ -411,9 +424,14 @@ def _queries_per_page(users: list[User]) -> dict[str, int]:
                 answer = client.get(visit.paths[0])
             if answer.status_code != 200:
                 sys.exit(f"{visit.paths[0]} answered {answer.status_code} before the run")
-            counts[visit.page] = len(captured.captured_queries)
+            cpu = []
+            for _ in range(COST_SAMPLES):
+                started = time.process_time()
+                client.get(visit.paths[0])
+                cpu.append(time.process_time() - started)
+            costs[visit.page] = Cost(len(captured.captured_queries), percentile(cpu, 0.5) * 1000)
     connection.close()
-    return counts
+    return costs
 
 
 # --- the load ---------------------------------------------------------------------------
@@ -476,18 +494,22 @@ def _ms(samples: list[Sample], share: float) -> float:
     return percentile([s.latency for s in samples], share) * 1000
 
 
-def _report(run: Run, failures: list[Sample], warm_requests: int, queries: dict[str, int]) -> None:
-    """The table: ``queries`` in the order of the walks, then /healthz."""
+def _report(run: Run, failures: list[Sample], warm_requests: int, costs: dict[str, Cost]) -> None:
+    """The table, its pages in the order of ``costs``."""
     pages = _by_page(run)
-    order = [p for p in queries if p in pages] + [p for p in pages if p not in queries]
-    print(f"{'page':<14} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} {'queries':>8}")
+    order = [p for p in costs if p in pages] + [p for p in pages if p not in costs]
+    print(
+        f"{'page':<14} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'errors':>7} "
+        f"{'queries':>8} {'cpu ms':>7}"
+    )
     for page in order:
         samples = pages[page]
+        cost = costs.get(page, Cost(0, 0.0))
         errors = sum(1 for s in samples if s.status != 200)
         mark = "  over the target" if page != HEALTHZ and _ms(samples, 0.95) > TARGET_MS else ""
         print(
             f"{page:<14} {len(samples):>9,} {_ms(samples, 0.5):>8.0f} "
-            f"{_ms(samples, 0.95):>8.0f} {errors:>7,} {queries.get(page, 0):>8}{mark}"
+            f"{_ms(samples, 0.95):>8.0f} {errors:>7,} {cost.queries:>8} {cost.cpu_ms:>7.1f}{mark}"
         )
     errors = sum(1 for s in run.samples if s.status != 200)
     print(
