@@ -20,25 +20,28 @@ and prepares:
 
 Then it starts ``qyzmet serve`` (--processes × --threads; docs/operations.md: twice the
 cores, 6 threads) on a free loopback port, and --users closed-loop users, each with its
-own session cookie and no think time, walk their pages in turn over kept-alive
-connections: a citizen the home page (anonymous), /services/, a search, a service page, a
-situation page, my applications, their draft's form, their submitted application (if
-they have one), my data, my documents, the data tracker and my payments; an officer the
-queue and an application in it. Every fourth page is followed by /healthz (no cookie, as
-a load balancer's probe), the baseline: what any request costs through the same server,
-connections and client. After --warm-up seconds (not timed), the walks are timed for
---seconds.
+own session cookie and no think time (unless --think), walk their pages in turn over
+kept-alive connections: a citizen the home page (anonymous), /services/, a search, a
+service page, a situation page, my applications, their draft's form, their submitted
+application (if they have one), my data, my documents, the data tracker and my payments;
+an officer the queue and an application in it. Every fourth page is followed by /healthz
+(no cookie, as a load balancer's probe), the baseline: what any request costs through the
+same server, connections and client. After --warm-up seconds (not timed), the walks are
+timed for --seconds.
 
 It prints, per page, the requests, p50 and p95 latency, errors (any answer but 200), and
-what one request costs whatever the machine's load: the SQL statements it runs and the CPU
-milliseconds it takes (both measured in the bench's own process before the run),
-the totals with requests a second and where the CPU went, and LAST the p95 of the slowest
+what one request costs whatever the machine's load: the SQL statements it runs and the
+CPU milliseconds it takes (both measured in the bench's own process before the run); the
+totals with requests a second and where the CPU went; and LAST the p95 of the slowest
 page divided by the p95 of /healthz, e.g.
 
     slowest page p95 / healthz p95 ratio 7.3 (my-data 112 ms / healthz 15 ms)
 
-The target is a p95 of at most 150 ms for every page. The bench exits non-zero when any
-request failed. The scratch database is dropped unless --keep.
+The target is a p95 of at most 150 ms for every page. Without think time the users keep
+the node saturated: a request's latency is then mostly its wait behind the others' (on
+average, users / requests a second), /healthz's included, so read the pages' CPU
+milliseconds too; --think shows the latency of a node that is not saturated. The bench
+exits non-zero when any request failed. The scratch database is dropped unless --keep.
 """
 
 from __future__ import annotations
@@ -110,6 +113,9 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=50, help="simulated users at once")
     parser.add_argument("--seconds", type=float, default=60.0, help="timed run")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds before timing")
+    parser.add_argument(
+        "--think", type=float, default=0.0, help="seconds a user waits after each page"
+    )
     parser.add_argument("--people", type=int, default=5000, help="generated population")
     parser.add_argument("--officers", type=int, default=2, help="of the users: registrars")
     parser.add_argument(
@@ -170,17 +176,18 @@ def _bench(args: argparse.Namespace, node: Processes, port: int) -> bool:
     node.serve(port, args.processes, args.threads)
     print(
         f"node: qyzmet serve {args.processes} processes × {args.threads} threads, no worker, "
-        f"{os.cpu_count()} cores; {args.users} users, closed loop, no think time",
+        f"{os.cpu_count()} cores; {args.users} users, closed loop, "
+        + (f"{args.think:g} s think time" if args.think else "no think time"),
         flush=True,
     )
-    warm = drive(port, lambda pool: _walks(pool, users, args.warm_up), args.users)
+    warm = drive(port, lambda pool: _walks(pool, users, args.warm_up, args.think), args.users)
     load_before = os.getloadavg()
     cpu = cpu_snapshot(node)
-    run = drive(port, lambda pool: _walks(pool, users, args.seconds), args.users)
+    run = drive(port, lambda pool: _walks(pool, users, args.seconds, args.think), args.users)
     usage = cpu_since(node, cpu, run.seconds)
     load_after = os.getloadavg()
     failures = [s for s in warm.samples + run.samples if s.status != 200]
-    _report(run, failures, len(warm.samples), costs)
+    _report(run, failures, len(warm.samples), costs, len(users), args.think)
     print(f"CPU: {usage.line(len(run.samples), 'a request')}")
     print(
         "machine load average (1, 5, 15 min) before "
@@ -422,6 +429,7 @@ def _costs(users: list[User]) -> dict[str, Cost]:
             client.get(visit.paths[0])  # once first: caches per process are warm in the run
             with CaptureQueriesContext(connection) as captured:
                 answer = client.get(visit.paths[0])
+            queries = len(captured)  # now: the next request empties Django's log
             if answer.status_code != 200:
                 sys.exit(f"{visit.paths[0]} answered {answer.status_code} before the run")
             cpu = []
@@ -429,7 +437,7 @@ def _costs(users: list[User]) -> dict[str, Cost]:
                 started = time.process_time()
                 client.get(visit.paths[0])
                 cpu.append(time.process_time() - started)
-            costs[visit.page] = Cost(len(captured.captured_queries), percentile(cpu, 0.5) * 1000)
+            costs[visit.page] = Cost(queries, percentile(cpu, 0.5) * 1000)
     connection.close()
     return costs
 
@@ -437,8 +445,9 @@ def _costs(users: list[User]) -> dict[str, Cost]:
 # --- the load ---------------------------------------------------------------------------
 
 
-async def _walks(pool: Pool, users: list[User], seconds: float) -> Run:
-    """Every user walks their pages in turn, one request at a time, for ``seconds``."""
+async def _walks(pool: Pool, users: list[User], seconds: float, think: float) -> Run:
+    """Every user walks their pages in turn, one request at a time, for ``seconds``,
+    waiting ``think`` seconds after each page."""
     from django.conf import settings
 
     loop = asyncio.get_running_loop()
@@ -471,6 +480,8 @@ async def _walks(pool: Pool, users: list[User], seconds: float) -> Run:
                 await fetch(visit.page, path, anonymous if visit.anonymous else signed_in)
                 if (step + index) % HEALTHZ_EVERY == HEALTHZ_EVERY - 1:
                     await fetch(HEALTHZ, "/healthz", {})
+                if think:
+                    await asyncio.sleep(think)
                 if loop.time() >= deadline:
                     break
             rounds += 1
@@ -494,7 +505,14 @@ def _ms(samples: list[Sample], share: float) -> float:
     return percentile([s.latency for s in samples], share) * 1000
 
 
-def _report(run: Run, failures: list[Sample], warm_requests: int, costs: dict[str, Cost]) -> None:
+def _report(
+    run: Run,
+    failures: list[Sample],
+    warm_requests: int,
+    costs: dict[str, Cost],
+    users: int,
+    think: float,
+) -> None:
     """The table, its pages in the order of ``costs``."""
     pages = _by_page(run)
     order = [p for p in costs if p in pages] + [p for p in pages if p not in costs]
@@ -521,6 +539,12 @@ def _report(run: Run, failures: list[Sample], warm_requests: int, costs: dict[st
         f"{len(run.samples) / run.seconds:,.1f} requests/s served (after {warm_requests:,} "
         f"in the warm-up); target p95 ≤ {TARGET_MS:.0f} ms a page"
     )
+    rate = len(run.samples) / run.seconds
+    if not think:
+        print(
+            f"closed loop: {users} users / {rate:,.1f} requests/s = "
+            f"{users / rate * 1000:,.0f} ms a request on average, waiting included"
+        )
     if failures:
         statuses = Counter(s.status for s in failures)
         print(
