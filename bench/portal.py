@@ -49,6 +49,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import shutil
 import sys
 import tempfile
@@ -114,7 +115,10 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=60.0, help="timed run")
     parser.add_argument("--warm-up", type=float, default=10.0, help="seconds before timing")
     parser.add_argument(
-        "--think", type=float, default=0.0, help="seconds a user waits after each page"
+        "--think",
+        type=float,
+        default=0.0,
+        help="seconds a user waits after each page (on average: half to one and a half)",
     )
     parser.add_argument("--people", type=int, default=5000, help="generated population")
     parser.add_argument("--officers", type=int, default=2, help="of the users: registrars")
@@ -474,6 +478,7 @@ async def _walks(pool: Pool, users: list[User], seconds: float, think: float) ->
         signed_in = {"Cookie": f"{cookie_name}={who.session}", "Accept-Language": who.language}
         anonymous = {"Accept-Language": who.language}
         rounds = 0
+        pauses = random.Random(index)  # think times vary, so that the users do not march
         while loop.time() < deadline:
             for step, visit in enumerate(who.walk):
                 path = visit.paths[rounds % len(visit.paths)]
@@ -481,7 +486,7 @@ async def _walks(pool: Pool, users: list[User], seconds: float, think: float) ->
                 if (step + index) % HEALTHZ_EVERY == HEALTHZ_EVERY - 1:
                     await fetch(HEALTHZ, "/healthz", {})
                 if think:
-                    await asyncio.sleep(think)
+                    await asyncio.sleep(think * pauses.uniform(0.5, 1.5))
                 if loop.time() >= deadline:
                     break
             rounds += 1
