@@ -30,8 +30,9 @@ same server, connections and client. After --warm-up seconds (not timed), the wa
 timed for --seconds.
 
 It prints, per page, the requests, p50 and p95 latency, errors (any answer but 200), and
-what one request costs whatever the machine's load: the SQL statements it runs and the
-CPU milliseconds it takes (both measured in the bench's own process before the run); the
+what one request costs, which a busy machine changes far less than latency: the SQL
+statements it runs and the CPU milliseconds it takes (the median of five, in the bench's
+own process before the run; other work on the same cores still slows it somewhat); the
 totals with requests a second and where the CPU went; and LAST the p95 of the slowest
 page divided by the p95 of /healthz, e.g.
 
@@ -403,7 +404,7 @@ def _session_for(account: Any) -> str:
 
 @dataclass(frozen=True)
 class Cost:
-    """What one request of a page costs, whatever else the machine does."""
+    """What one request of a page costs, the least the machine's other work changes."""
 
     queries: int  # SQL statements
     cpu_ms: float  # CPU of the process serving it (the median of COST_SAMPLES requests)
@@ -414,8 +415,8 @@ COST_SAMPLES = 5
 
 def _costs(users: list[User]) -> dict[str, Cost]:
     """Each page's cost, requested in this process through the whole middleware stack
-    (the first path of each page), in the order of the walks: a measure the load on a
-    shared machine does not change, beside the latencies it does."""
+    (the first path of each page), in the order of the walks: a measure a shared
+    machine's load changes far less than it changes the latencies."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
