@@ -43,20 +43,27 @@ import random
 import shutil
 import signal
 import socket
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 import uuid
 from collections import Counter, deque
-from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
-from intake_client import Answer, Pool, Run, Submission, closed_loop, open_loop, percentile, submit
+from citizens import Signer, citizen_accounts_create, unemployed_status_answers
+from intake_client import Answer, Run, Submission, closed_loop, open_loop, submit
+from loopback_http import Pool, drive, percentile
+from node import (
+    Processes,
+    Usage,
+    cpu_seconds,
+    cpu_since,
+    cpu_snapshot,
+    free_port,
+    platform_setup,
+)
 from scratch_databases import drop, recreate, with_database
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qyzmet_bench"
@@ -65,46 +72,7 @@ SCOPES = ["cases:read", "cases:write"]
 SETUP_CHUNK = 100  # applications prepared per transaction
 WARM_UP = 64  # submissions before the timing starts (checked, not timed)
 SAMPLE = 200  # submissions retried with the same Idempotency-Key, of each kind
-REASONS = ("dismissed", "resigned", "contract_ended", "business_closed", "never_worked")
-OCCUPATIONS = ("welder", "accountant", "driver", "teacher", "nurse", "programmer", "cook")
-
-
-@dataclass
-class Processes:
-    """The node under test: one ``qyzmet serve`` and the ``qyzmet worker`` processes."""
-
-    home: Path
-    environment: dict[str, str]
-    server: subprocess.Popen[bytes] | None = None
-    workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
-    retired_cpu: float = 0.0  # CPU seconds of workers that are gone
-
-    def worker_start(self) -> subprocess.Popen[bytes]:
-        log = (self.home / f"worker-{len(self.workers)}.log").open("ab")
-        worker = subprocess.Popen(
-            [sys.executable, "-m", "qyzmet.cli", "worker"],
-            env=self.environment,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        log.close()
-        self.workers.append(worker)
-        return worker
-
-    def worker_cpu(self) -> float:
-        return self.retired_cpu + sum(_cpu_seconds(w.pid) for w in self.workers if _alive(w))
-
-    def stop(self) -> None:
-        for process in [self.server, *self.workers]:
-            if process is not None and process.poll() is None:
-                process.terminate()
-        for process in [self.server, *self.workers]:
-            if process is not None:
-                try:
-                    process.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait()
+PER_ACCEPTED = "a submission accepted, refusals included"  # server CPU per
 
 
 @dataclass
@@ -165,7 +133,7 @@ def main() -> None:
     admin_url = with_database(server_url, "postgres")
     recreate(admin_url, args.database)
     home = Path(tempfile.mkdtemp(prefix="qyzmet-bench-intake-"))
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "QYZMET_DATABASE_URL": bench_url,
@@ -203,7 +171,7 @@ def _bench(args: argparse.Namespace, node: Processes, port: int, cases: int) -> 
     random.Random(1).shuffle(prepared)
     pending: deque[Submission] = deque(prepared)
 
-    _serve(node, port, args.processes, args.threads)
+    node.serve(port, args.processes, args.threads)
     for _ in range(args.workers):
         node.worker_start()
     from django.conf import settings
@@ -219,15 +187,15 @@ def _bench(args: argparse.Namespace, node: Processes, port: int, cases: int) -> 
     )
     answers: list[Answer] = []
 
-    warm = _drive(port, lambda pool: closed_loop(pool, _take(pending, WARM_UP), 8, 60.0), 8)
+    warm = drive(port, lambda pool: closed_loop(pool, _take(pending, WARM_UP), 8, 60.0), 8)
     answers += warm.answers
 
     # Phase 1: the sustainable rate, closed loop.
-    cpu = _cpu_snapshot(node)
-    phase1 = _drive(
+    cpu = cpu_snapshot(node)
+    phase1 = drive(
         port, lambda pool: closed_loop(pool, pending, args.clients, args.seconds), args.clients
     )
-    usage = _cpu_since(node, cpu, phase1.seconds)
+    usage = cpu_since(node, cpu, phase1.seconds)
     answers += phase1.answers
     accepted = phase1.of(202)
     rate = len(accepted) / phase1.seconds
@@ -238,25 +206,25 @@ def _bench(args: argparse.Namespace, node: Processes, port: int, cases: int) -> 
         f"{len(phase1.of(429)):,} refused with 429; {_others(phase1)}",
         flush=True,
     )
-    print(f"  CPU in phase 1: {usage.line(len(accepted))}", flush=True)
+    print(f"  CPU in phase 1: {usage.line(len(accepted), PER_ACCEPTED)}", flush=True)
     if phase1.starved:
         print("  (ran out of prepared applications: raise --cases or --expected-rate)")
 
     # Phase 2: a surge of --surge times that rate, open loop; a worker dies half-way.
     offered = args.surge * rate
     kill = Kill()
-    cpu = _cpu_snapshot(node)
+    cpu = cpu_snapshot(node)
     surge_started = time.monotonic()
 
     def kill_worker() -> None:
         _kill_worker(node, kill, surge_started)
 
-    phase2 = _drive(
+    phase2 = drive(
         port,
         lambda pool: open_loop(pool, pending, offered, args.surge_seconds, kill_worker),
         args.connections,
     )
-    usage = _cpu_since(node, cpu, phase2.seconds)
+    usage = cpu_since(node, cpu, phase2.seconds)
     answers += phase2.answers
     _surge_report(phase2, offered, args.surge, usage)
     print(
@@ -294,49 +262,14 @@ def _prepare(count: int, processes: int) -> list[Submission]:
     import django
 
     django.setup()
-    from django.contrib.auth.hashers import make_password
-    from django.core.management import call_command
     from django.db import connections
-    from django.utils import timezone
 
-    from qyzmet.catalog.services import catalogue_publish_shipped
-    from qyzmet.exchange.services import exchange_init
-    from qyzmet.identity.models import Account, AccountKind, Person
     from qyzmet.registries.generator.run import population_generate
-    from qyzmet.trust.authority import trust_init
 
-    call_command("migrate", verbosity=0, interactive=False)
-    trust_init()
-    catalogue_publish_shipped(actor="bench")
-    exchange_init(actor="bench")
+    platform_setup()
     # About 60% of a generated population are living adults.
     population_generate(persons=int(count / 0.55) + 1000, seed=1)
-    today = timezone.localdate()
-    adults = list(
-        Person.objects.filter(
-            population__death_date__isnull=True,
-            population__birth_date__lte=today.replace(year=today.year - 18),
-        )
-        .order_by("pk")
-        .values_list("pk", "iin")[:count]
-    )
-    if len(adults) < count:
-        sys.exit(f"the population has {len(adults):,} adults, fewer than {count:,}")
-    unusable = make_password(None)  # citizens log in with the token only
-    accounts = Account.objects.bulk_create(
-        (
-            Account(
-                username=iin,
-                kind=AccountKind.CITIZEN,
-                person_id=pk,
-                phone=f"+7701{pk % 10**7:07d}",
-                preferred_language=("kk", "ru", "en")[pk % 3],
-                password=unusable,
-            )
-            for pk, iin in adults
-        ),
-        batch_size=2_000,  # a statement binds at most 65,535 parameters
-    )
+    accounts = citizen_accounts_create(count)  # they log in with the token only
     ids = [a.pk for a in accounts]
     chunks = [ids[i : i + SETUP_CHUNK] for i in range(0, len(ids), SETUP_CHUNK)]
     connections.close_all()  # no connection may be shared across fork
@@ -355,203 +288,34 @@ def _prepare_chunk(account_ids: list[int]) -> list[Submission]:
     draft, and the applicant's signature over its submission digest."""
     from datetime import timedelta
 
-    from cryptography.hazmat.primitives.serialization import Encoding
     from django.db import transaction
     from django.utils import timezone
 
-    from qyzmet.cases.services import case_open, submission_digest
+    from qyzmet.cases.services import case_open
     from qyzmet.identity.models import Account
     from qyzmet.identity.services import token_create
-    from qyzmet.trust.algorithms import algorithm_named
-    from qyzmet.trust.authority import ca_certificate, certificate_issue, subject_of_account
-    from qyzmet.trust.models import KeyHolder, Purpose
-    from qyzmet.trust.signing import signature_record
 
-    algorithm = algorithm_named("ecdsa-p256")
-    issuer = ca_certificate(Purpose.ISSUING_CA)
+    signer = Signer()
     expires = timezone.now() + timedelta(days=1)
     prepared = []
     with transaction.atomic():
         for account in Account.objects.filter(pk__in=account_ids).order_by("pk"):
             token = token_create(account=account, name="bench", scopes=SCOPES, expires_at=expires)
-            key = algorithm.generate()
-            certificate = certificate_issue(
-                purpose=Purpose.SIGN,
-                subject=subject_of_account(account),
-                public_key=key.public_key(),
-                key_holder=KeyHolder.SUBJECT,
-                issuer=issuer,
-                account=account,
-            )
-            case = case_open(account=account, service=SERVICE, answers=_answers(account.pk))
-            digest = submission_digest(case)
-            signature = signature_record(
-                certificate_der=_x509_der(certificate, Encoding.DER),
-                algorithm=algorithm.jws,
-                value=algorithm.sign(key, bytes.fromhex(digest)),
-                content_sha256=digest,
-                description=f"application {case.number}",
-                account=account,
-            )
+            answers = unemployed_status_answers(account.pk)
+            case = case_open(account=account, service=SERVICE, answers=answers)
             prepared.append(
                 Submission(
                     case=str(case.public_id),
                     token=token.secret,
-                    signature=str(signature.public_id),
+                    signature=signer.sign(account, case),
                     key=f"bench-{uuid.uuid4()}",
                 )
             )
     return prepared
 
 
-def _x509_der(certificate: Any, encoding: Any) -> bytes:
-    from qyzmet.trust.authority import x509_of
-
-    der: bytes = x509_of(certificate).public_bytes(encoding)
-    return der
-
-
-def _answers(seed: int) -> dict[str, str]:
-    answers = {
-        "reason": REASONS[seed % len(REASONS)],
-        "occupation": OCCUPATIONS[seed % len(OCCUPATIONS)],
-        "education": ("secondary", "vocational", "higher")[seed % 3],
-        "phone": f"+7701{seed % 10**7:07d}",
-    }
-    if answers["reason"] != "never_worked":
-        answers["left_on"] = "2025-11-28"
-    return answers
-
-
 def _take(pending: deque[Submission], count: int) -> deque[Submission]:
     return deque(pending.popleft() for _ in range(min(count, len(pending))))
-
-
-# --- the node ---------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _serve(node: Processes, port: int, processes: int, threads: int) -> None:
-    log = (node.home / "serve.log").open("wb")
-    node.server = subprocess.Popen(  # noqa: S603 - our own command
-        [sys.executable, "-m", "qyzmet.cli", "serve", "--port", str(port),
-         "--threads", str(threads), "--processes", str(processes)],
-        env=node.environment,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    log.close()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            url = f"http://127.0.0.1:{port}/readyz"
-            with urllib.request.urlopen(url, timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            if node.server.poll() is not None:
-                break
-            time.sleep(0.2)
-    sys.exit(f"the server did not start:\n{(node.home / 'serve.log').read_text()[-4000:]}")
-
-
-def _alive(process: subprocess.Popen[bytes]) -> bool:
-    return process.poll() is None
-
-
-def _cpu_seconds(pid: int) -> float:
-    """User and system CPU time so far of a process and its children, recursively (Linux)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    except OSError:
-        return 0.0
-    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    return own + sum(_cpu_seconds(int(child)) for child in children)
-
-
-def _machine_busy() -> float:
-    """CPU seconds all cores spent busy so far (everything on the machine)."""
-    values = [int(v) for v in Path("/proc/stat").read_text().split("\n")[0].split()[1:]]
-    idle = values[3] + values[4]
-    return (sum(values[:8]) - idle) / os.sysconf("SC_CLK_TCK")
-
-
-def _postgres_backends(database: str) -> dict[int, float]:
-    """CPU seconds so far of each PostgreSQL backend serving ``database`` (Linux, same host)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            command = (entry / "cmdline").read_bytes()
-        except OSError:
-            continue
-        if command.startswith(b"postgres: ") and f" {database} ".encode() in command:
-            found[int(entry.name)] = _cpu_seconds(int(entry.name))
-    return found
-
-
-@dataclass(frozen=True)
-class Usage:
-    seconds: float
-    server: float
-    workers: float
-    postgres: float
-    machine: float
-    bench: float
-
-    def line(self, accepted: int) -> str:
-        per = self.server / max(accepted, 1) * 1000
-        return (
-            f"server {self.server / self.seconds:.2f} cores ({per:.1f} ms a submission "
-            f"accepted, refusals included), PostgreSQL {self.postgres / self.seconds:.2f}, "
-            f"workers {self.workers / self.seconds:.2f}, this load generator "
-            f"{self.bench / self.seconds:.2f}; whole machine busy "
-            f"{self.machine / self.seconds:.2f} of {os.cpu_count()}"
-        )
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    at: float
-    server: float
-    workers: float
-    postgres: dict[int, float]
-    machine: float
-    bench: float
-
-
-def _cpu_snapshot(node: Processes) -> Snapshot:
-    assert node.server is not None
-    database = urlsplit(node.environment["QYZMET_DATABASE_URL"]).path.lstrip("/")
-    return Snapshot(
-        time.monotonic(),
-        _cpu_seconds(node.server.pid),
-        node.worker_cpu(),
-        _postgres_backends(database),
-        _machine_busy(),
-        time.process_time(),
-    )
-
-
-def _cpu_since(node: Processes, before: Snapshot, seconds: float) -> Usage:
-    after = _cpu_snapshot(node)
-    postgres = sum(cpu - before.postgres.get(pid, 0.0) for pid, cpu in after.postgres.items())
-    return Usage(
-        seconds,
-        after.server - before.server,
-        after.workers - before.workers,
-        postgres,
-        after.machine - before.machine,
-        after.bench - before.bench,
-    )
 
 
 def _kill_worker(node: Processes, kill: Kill, surge_started: float) -> None:
@@ -567,7 +331,7 @@ def _kill_worker(node: Processes, kill: Kill, surge_started: float) -> None:
         if any(ids and ids[-1] == kill.worker_id for ids in running):
             break
         time.sleep(0.005)
-    node.retired_cpu += _cpu_seconds(victim.pid)
+    node.retired_cpu += cpu_seconds(victim.pid)
     os.kill(victim.pid, signal.SIGKILL)
     kill.at = time.monotonic() - surge_started
     victim.wait()
@@ -584,18 +348,6 @@ def _kill_worker(node: Processes, kill: Kill, surge_started: float) -> None:
 
 
 # --- phases -----------------------------------------------------------------------------
-
-
-def _drive(port: int, coroutine: Any, connections: int) -> Run:
-    async def main() -> Run:
-        pool = Pool("127.0.0.1", port, connections)
-        try:
-            run: Run = await coroutine(pool)
-        finally:
-            pool.close()
-        return run
-
-    return asyncio.run(main())
 
 
 def _ms(answers: list[Answer], share: float) -> str:
@@ -634,7 +386,7 @@ def _surge_report(run: Run, offered: float, surge: float, usage: Usage) -> None:
         + ", ".join(f"{n:,} × {s:g} s" for s, n in sorted(reasons.items())),
         flush=True,
     )
-    print(f"  CPU in phase 2: {usage.line(len(accepted))}", flush=True)
+    print(f"  CPU in phase 2: {usage.line(len(accepted), PER_ACCEPTED)}", flush=True)
     if four or unanswered:
         print(f"  {_others(run)}")
 

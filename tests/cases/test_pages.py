@@ -157,3 +157,39 @@ def test_an_officer_is_told_plainly_what_cannot_be_done(
         assert "The application is not waiting for an officer." in _text(shown), action
     assert client.post(f"/office/cases/{case.public_id}/shred/").status_code == 404
     assert list(case.events.values_list("kind", flat=True)) == [EventKind.OPENED]
+
+
+def test_the_queue_reads_the_same_statements_however_long_it_is(
+    citizen_a: Persona, citizen_b: Persona, registrar: Persona
+) -> None:
+    """Its rows need no statement of their own (bench/portal.py: 200 rows a page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from qyzmet.identity.models import Agency
+
+    justice = Agency.objects.get(code="justice")
+
+    def queue(persona: Persona) -> Case:
+        case = _draft(persona)
+        Case.objects.filter(pk=case.pk).update(
+            status=CaseStatus.IN_PROGRESS, queue_agency=justice, deadline="2030-01-10"
+        )
+        return case
+
+    client = _english(registrar.client)
+    first = queue(citizen_a)
+    client.get("/office/")  # caches warm
+    with CaptureQueriesContext(connection) as one:
+        assert client.get("/office/").status_code == 200
+    more = [queue(citizen_b), queue(citizen_a), queue(citizen_b)]
+    Case.objects.filter(pk=more[0].pk).update(assigned_to=registrar.account)
+    with CaptureQueriesContext(connection) as four:
+        shown = client.get("/office/")
+    assert len(four.captured_queries) == len(one.captured_queries)
+    text = _text(shown)
+    assert "4 applications waiting" in text
+    for case in [first, *more]:
+        assert case.number in text
+    assert "Abenov Nurlan" in text or "Nurlan Abenov" in text
+    assert "You" in text  # the one the registrar has taken

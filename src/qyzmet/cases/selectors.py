@@ -43,6 +43,16 @@ def _cases() -> QuerySet[Case]:
     )  # fmt: skip
 
 
+def _queued() -> QuerySet[Case]:
+    """What a queue's rows show (up to 200 of them: the back office page and the API),
+    without the answers and the service's definition (:func:`definition_of` needs only the
+    version's id): JSON of kilobytes a row, decoded for nothing, and the joins no row
+    shows. bench/portal.py: 214 ms of CPU for a page of 200 rows before, 69 ms after."""
+    return Case.objects.select_related("version", "assigned_to", "applicant__population").defer(
+        "answers", "prefilled", "version__definition"
+    )
+
+
 def cases_of_applicant(person_id: int) -> QuerySet[Case]:
     return _cases().filter(applicant_id=person_id).order_by("-created_at")
 
@@ -81,7 +91,7 @@ def queue_of(
     """Applications waiting for an officer of the principal's agencies: escalated first,
     then by deadline."""
     codes = principal.agency_codes if agency is None else principal.agency_codes & {agency}
-    queued = _cases().filter(queue_agency__code__in=codes, status__in=OPEN_STATUSES)
+    queued = _queued().filter(queue_agency__code__in=codes, status__in=OPEN_STATUSES)
     if mine:
         queued = queued.filter(assigned_to=principal.account)
     return queued.order_by(F("escalated_at").asc(nulls_last=True), "deadline", "submitted_at")
