@@ -12,6 +12,8 @@ import pyotp
 import pytest
 from django.test import Client
 
+from qyzmet.catalog.services import catalogue_publish_shipped
+from qyzmet.exchange.services import exchange_init
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole, Person
 from qyzmet.identity.services import (
     agency_ensure_defaults,
@@ -164,3 +166,30 @@ def personas(
 def trust(db: None) -> TrustSetup:
     """The platform PKI (root, issuing CA, TSA, OCSP responder), set up as `trust init` does."""
     return trust_init()
+
+
+@pytest.fixture
+def published(trust: TrustSetup, agencies: dict[str, Agency]) -> None:
+    """The shipped catalogue, published, and the exchange it reads through."""
+    catalogue_publish_shipped(actor="test")
+    exchange_init()
+
+
+def officer_persona(agency: Agency, role: OfficerRole, username: str) -> Persona:
+    account = staff_account_create(
+        username=username, password=PASSWORD, kind=AccountKind.OFFICER,
+        display_name=f"{role} of {agency.code}", agency=agency, roles=(role,),
+    )  # fmt: skip
+    client = Client()
+    client.force_login(account)
+    return Persona(f"{role} of {agency.code}", account, client)
+
+
+@pytest.fixture
+def registrar(agencies: dict[str, Agency]) -> Persona:
+    return officer_persona(agencies["justice"], OfficerRole.REGISTRAR, "registrar.justice")
+
+
+@pytest.fixture
+def labour_reviewer(agencies: dict[str, Agency]) -> Persona:
+    return officer_persona(agencies["labour"], OfficerRole.REVIEWER, "reviewer.labour")

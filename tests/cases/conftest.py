@@ -10,16 +10,12 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from django.test import Client
 
-from qyzmet.catalog.services import catalogue_publish_shipped
-from qyzmet.exchange.services import exchange_init
-from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole
-from qyzmet.identity.services import staff_account_create
+from qyzmet.identity.models import Account
 from qyzmet.trust.algorithms import algorithm_named
-from qyzmet.trust.authority import TrustSetup, x509_of
+from qyzmet.trust.authority import x509_of
 from qyzmet.trust.models import Signature
 from qyzmet.trust.signing import signature_record
 from tests.api.world import key_file_certificate
-from tests.conftest import PASSWORD, Persona
 from tests.tasks import tasks_run_pending
 
 CITIZEN_SCOPES = ("cases:read", "cases:write", "signatures:submit", "documents:read",
@@ -40,32 +36,6 @@ def sign_digest(digest_hex: str, account: Account) -> Signature:
 @pytest.fixture
 def run_tasks(db: None) -> Callable[[], int]:
     return tasks_run_pending
-
-
-@pytest.fixture
-def published(trust: TrustSetup, agencies: dict[str, Agency]) -> None:
-    catalogue_publish_shipped(actor="test")
-    exchange_init()
-
-
-def officer(agency: Agency, role: OfficerRole, username: str) -> Persona:
-    account = staff_account_create(
-        username=username, password=PASSWORD, kind=AccountKind.OFFICER,
-        display_name=f"{role} of {agency.code}", agency=agency, roles=(role,),
-    )  # fmt: skip
-    client = Client()
-    client.force_login(account)
-    return Persona(f"{role} of {agency.code}", account, client)
-
-
-@pytest.fixture
-def registrar(agencies: dict[str, Agency]) -> Persona:
-    return officer(agencies["justice"], OfficerRole.REGISTRAR, "registrar.justice")
-
-
-@pytest.fixture
-def labour_reviewer(agencies: dict[str, Agency]) -> Persona:
-    return officer(agencies["labour"], OfficerRole.REVIEWER, "reviewer.labour")
 
 
 class Api:

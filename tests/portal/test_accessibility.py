@@ -25,6 +25,7 @@ from playwright.sync_api import Browser, Page, Response
 from pytest_django import Settings
 from pytest_django.live_server_helper import LiveServer
 
+from qyzmet.cases import services as cases
 from qyzmet.documents.models import Document, DocumentFormat
 from qyzmet.documents.samples import samples_issue
 from qyzmet.exchange.client import ExchangeClient
@@ -33,9 +34,11 @@ from qyzmet.programmes import services as programmes
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.signing import signing_link
 from tests.browser import axe_violations, chromium
+from tests.cases.conftest import sign_digest
 from tests.conftest import PASSWORD, Persona
 from tests.exchange.world import BANK, INCOME_STATEMENT, ExchangeWorld, exchange_world
 from tests.portal.conftest import Household
+from tests.tasks import tasks_run_pending
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -77,6 +80,19 @@ PAGES = [
     PageType("sign: choose how", "citizen", "{signing_link_url}"),
     PageType("operator: programmes", "programme_operator", "/operator/programmes/"),
     PageType("operator: a programme", "programme_operator", "/operator/programmes/{programme}/"),
+    PageType("services", "reader", "/services/"),
+    PageType("services: a search", "reader", "/services/?q=birht"),
+    PageType("a service", "reader", "/services/birth-benefit/"),
+    PageType("a life situation", "reader", "/situations/birth-of-a-child/"),
+    PageType("my applications", "applicant", "/my/cases/"),
+    PageType("my life situation", "applicant", "/my/situations/{my_situation}/"),
+    PageType("an application: the form", "applicant", "/my/cases/{draft_case}/"),
+    PageType("an application: check and sign", "applicant", "/my/cases/{ready_case}/check/"),
+    PageType("an application: its timeline", "applicant", "/my/cases/{queued_case}/"),
+    PageType("officer: the queue", "registrar", "/office/"),
+    PageType("officer: an application", "registrar", "/office/cases/{queued_case}/"),
+    PageType("operator: overview", "operator", "/operator/"),
+    PageType("connected apps", "citizen", "/my/apps/"),
     PageType("page not found", "anonymous", "/no-such-page/", status=404),
     PageType("access denied", "operator", "/admin/identity/account/add/", status=403),
     PageType("offline", "anonymous", "/offline/{language}/"),
@@ -152,6 +168,63 @@ def signing_link_url(citizen: Persona) -> str:
     return signing_link(
         account=citizen.account, sha256="ab" * 32, description="Application for a permit"
     )
+
+
+@pytest.fixture
+def reader(anonymous: Persona, published: None) -> Persona:
+    """Someone not logged in, reading the published catalogue."""
+    return anonymous
+
+
+@pytest.fixture
+def applications(published: None, citizen_a: Persona, registrar: Persona) -> dict[str, str]:
+    """Citizen A's applications in each state a page shows: a life situation whose birth
+    registration waits in the registry office's queue, a draft, and one ready to sign."""
+    account = citizen_a.account
+    assert account is not None
+    situation = cases.situation_open(account=account, situation="birth-of-a-child")
+    queued = situation.cases.get(situation_step="birth-registration")
+    queued = cases.case_answers_save(case=queued, account=account, answers={
+        "child_surname": "Abenova", "child_given_name": "Aruzhan",
+        "child_birth_date": (timezone.localdate() - timedelta(days=3)).isoformat(),
+        "child_sex": "F", "medical_record_number": "20261201", "other_parent_iin": "900517400025",
+    })  # fmt: skip
+    signature = sign_digest(cases.submission_digest(queued), account)
+    cases.case_submit(case_id=queued.public_id, signature=str(signature.public_id),
+                      account=account)  # fmt: skip
+    tasks_run_pending()
+    draft = cases.case_open(account=account, service="birth-registration")
+    ready = cases.case_open(account=account, service="kindergarten-queue", answers={
+        "child_iin": "261201600017", "child_given_name": "Aruzhan",
+        "child_birth_date": "2026-12-01", "district": "Astana, Yesil district", "language": "kk",
+    })  # fmt: skip
+    return {"situation": str(situation.public_id), "queued": str(queued.public_id),
+            "draft": str(draft.public_id), "ready": str(ready.public_id)}  # fmt: skip
+
+
+@pytest.fixture
+def applicant(citizen_a: Persona, applications: dict[str, str]) -> Persona:
+    return citizen_a
+
+
+@pytest.fixture
+def my_situation(applications: dict[str, str]) -> str:
+    return applications["situation"]
+
+
+@pytest.fixture
+def draft_case(applications: dict[str, str]) -> str:
+    return applications["draft"]
+
+
+@pytest.fixture
+def ready_case(applications: dict[str, str]) -> str:
+    return applications["ready"]
+
+
+@pytest.fixture
+def queued_case(applications: dict[str, str]) -> str:
+    return applications["queued"]
 
 
 # --- opening a page ----------------------------------------------------------------------

@@ -10,7 +10,6 @@ from qyzmet.cases.models import Case, CaseStatus
 from qyzmet.cases.services import case_open
 from qyzmet.identity.models import Agency
 from tests.api.world import exchange_build
-from tests.cases.conftest import published  # noqa: F401 - the fixture
 from tests.conftest import Persona
 from tests.exchange.world import BENEFITS
 

@@ -41,4 +41,4 @@ def emergency(population: date) -> Programme:
 
 
 # The catalogue and the exchange, and the labour ministry's officer, as the cases tests have.
-from tests.cases.conftest import labour_reviewer, published, run_tasks  # noqa: E402, F401
+from tests.cases.conftest import run_tasks  # noqa: E402, F401

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any, TypeVar
+
 from django.db.models import F, QuerySet
+from pydantic import BaseModel
 
 from qyzmet.catalog.definitions import LifeSituationDefinition, ServiceDefinition
-from qyzmet.catalog.models import LifeSituationVersion, Service, ServiceVersion
+from qyzmet.catalog.models import (
+    LifeSituationVersion,
+    PublishedVersion,
+    Service,
+    ServiceVersion,
+)
+
+T = TypeVar("T", bound=BaseModel)
 
 
 class NotInCatalogue(Exception):
@@ -58,9 +68,27 @@ def situation_version_get(code: str) -> LifeSituationVersion:
     return found
 
 
+# Checked definitions by (version id, digest): a version never changes, and the digest
+# keeps a reused id (a test database rolled back) from meeting another's definition.
+_CHECKED: dict[tuple[str, int, str], Any] = {}
+_CHECKED_MAX = 2048
+
+
+def _checked(kind: str, version: PublishedVersion, model: type[T]) -> T:
+    key = (kind, version.pk, version.digest)
+    found = _CHECKED.get(key)
+    if not isinstance(found, model):
+        found = model.model_validate(version.definition)
+        if len(_CHECKED) >= _CHECKED_MAX:
+            _CHECKED.clear()
+        _CHECKED[key] = found
+    return found
+
+
 def situation_definition(version: LifeSituationVersion) -> LifeSituationDefinition:
-    return LifeSituationDefinition.model_validate(version.definition)
+    return _checked("situation", version, LifeSituationDefinition)
 
 
 def service_definition(version: ServiceVersion) -> ServiceDefinition:
-    return ServiceDefinition.model_validate(version.definition)
+    """The checked definition of a published version (checked once a process)."""
+    return _checked("service", version, ServiceDefinition)
