@@ -162,7 +162,7 @@ def test_an_officer_is_told_plainly_what_cannot_be_done(
 def test_the_queue_reads_the_same_statements_however_long_it_is(
     citizen_a: Persona, citizen_b: Persona, registrar: Persona
 ) -> None:
-    """Its rows need no statement of their own (bench/portal.py: 200 rows a page)."""
+    """Its rows need no statement of their own (bench/portal.py)."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -188,8 +188,40 @@ def test_the_queue_reads_the_same_statements_however_long_it_is(
         shown = client.get("/office/")
     assert len(four.captured_queries) == len(one.captured_queries)
     text = _text(shown)
-    assert "4 applications waiting" in text
+    assert "Waiting: 1 to 4" in text
     for case in [first, *more]:
         assert case.number in text
     assert "Abenov Nurlan" in text or "Nurlan Abenov" in text
     assert "You" in text  # the one the registrar has taken
+
+
+def test_the_queue_comes_in_pages_that_keep_the_filters(
+    citizen_a: Persona, registrar: Persona, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qyzmet.cases import office
+    from qyzmet.identity.models import Agency
+
+    monkeypatch.setattr(office, "QUEUE_PAGE", 2)
+    justice = Agency.objects.get(code="justice")
+    numbers = []
+    for day in (1, 2, 3):
+        case = _draft(citizen_a)
+        Case.objects.filter(pk=case.pk).update(
+            status=CaseStatus.IN_PROGRESS, queue_agency=justice, deadline=f"2030-01-0{day}"
+        )
+        numbers.append(case.number)
+    client = _english(registrar.client)
+    first = _text(client.get("/office/", {"agency": "justice"}))
+    assert numbers[0] in first
+    assert numbers[1] in first
+    assert numbers[2] not in first
+    assert (
+        'href="?agency=justice&amp;page=2"'
+        in client.get("/office/", {"agency": "justice"}).content.decode()
+    )
+    second = _text(client.get("/office/", {"agency": "justice", "page": "2"}))
+    assert numbers[2] in second
+    assert numbers[0] not in second
+    assert "Waiting: 3 to 3" in second
+    for page in ("0", "-1", "x", "99999999999"):
+        assert numbers[0] in _text(client.get("/office/", {"page": page}))

@@ -7,6 +7,7 @@ is reachable by keyboard, and the decision forms are in the order an officer use
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from uuid import UUID
 
 from django.contrib import messages
@@ -101,7 +102,11 @@ def _queue_row(case: Case, principal: Principal) -> QueueRow:
     )  # fmt: skip
 
 
-QUEUE_PAGE = 200
+QUEUE_PAGE = 50  # rows a page: an officer works from the top; a phone shows a few
+
+
+def _page_number(text: str) -> int:
+    return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
 
 
 @officer_page
@@ -117,7 +122,12 @@ def queue(request: HttpRequest, principal: Principal) -> HttpResponse:
     queued = selectors.queue_of(principal, agency=agency, mine=mine)
     if urgent:
         queued = queued.filter(escalated_at__isnull=False)
-    rows = [_queue_row(c, principal) for c in queued[:QUEUE_PAGE]]
+    page = _page_number(request.GET.get("page", ""))
+    start = (page - 1) * QUEUE_PAGE
+    found = list(queued[start : start + QUEUE_PAGE + 1])  # one more: is there a next page?
+    rows = [_queue_row(c, principal) for c in found[:QUEUE_PAGE]]
+    filters = {k: v for k, v in (("agency", agency), ("mine", "1" if mine else ""),
+                                 ("urgent", "1" if urgent else "")) if v}  # fmt: skip
     agencies = Agency.objects.filter(code__in=principal.agency_codes).order_by("code")
     name = f"name_{language()}"
     return render(
@@ -129,7 +139,10 @@ def queue(request: HttpRequest, principal: Principal) -> HttpResponse:
             "agency": agency or "",
             "mine": mine,
             "urgent": urgent,
-            "limit": QUEUE_PAGE,
+            "first": start + 1,
+            "last": start + len(rows),
+            "previous": urlencode({**filters, "page": page - 1}) if page > 1 else "",
+            "next": urlencode({**filters, "page": page + 1}) if len(found) > QUEUE_PAGE else "",
         },
     )
 

@@ -54,7 +54,10 @@ def _queued() -> QuerySet[Case]:
 
 
 def cases_of_applicant(person_id: int) -> QuerySet[Case]:
-    return _cases().filter(applicant_id=person_id).order_by("-created_at")
+    """A person's applications, newest first, as lists show them (without the answers and
+    the service's definition, which :func:`definition_of` reads once a process)."""
+    cases = _cases().defer("answers", "prefilled", "version__definition")
+    return cases.filter(applicant_id=person_id).order_by("-created_at")
 
 
 def case_get_for(principal: Principal, public_id: UUID) -> Case:

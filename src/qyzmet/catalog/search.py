@@ -67,8 +67,14 @@ def _entry(kind: str, code: str, name: Texts, summary: Texts) -> Entry:
     return Entry(kind=kind, code=code, name=name, summary=summary, words=frozenset(words))
 
 
+@dataclass(frozen=True)
+class Index:
+    entries: tuple[Entry, ...]
+    vocabulary: frozenset[str]  # every word of every entry
+
+
 @lru_cache(maxsize=4)
-def _index(versions: tuple[int, ...]) -> tuple[Entry, ...]:
+def _index(versions: tuple[int, ...]) -> Index:
     entries = [
         _entry("situation", d.code, d.name, d.summary)
         for d in map(situation_definition, situations_current())
@@ -78,28 +84,38 @@ def _index(versions: tuple[int, ...]) -> tuple[Entry, ...]:
         for d in map(service_definition, services_current())
         if d.opened_by == "applicant"
     ]
-    return tuple(entries)
+    vocabulary = frozenset(word for entry in entries for word in entry.words)
+    return Index(entries=tuple(entries), vocabulary=vocabulary)
 
 
-def catalogue_index() -> tuple[Entry, ...]:
+def catalogue_index() -> Index:
     """Every life situation and every service a person may apply for, as published now."""
     situations = situations_current().values_list("id", flat=True)
     services = services_current().values_list("id", flat=True)
     return _index((*tuple(situations), 0, *tuple(services)))
 
 
-def _word_score(query_word: str, words: frozenset[str]) -> float:
-    if query_word in words:
-        return 1.0
-    best = 0.0
-    for word in words:
-        if len(query_word) >= MIN_PREFIX and word.startswith(query_word):
-            best = max(best, 0.9)
+@lru_cache(maxsize=4096)
+def _close_words(query_word: str, vocabulary: frozenset[str]) -> dict[str, float]:
+    """The words of the catalogue that ``query_word`` may mean, with how well it matches:
+    itself, a word it begins, or one within a typo or two (worked out once a word)."""
+    found = {}
+    for word in vocabulary:
+        if word == query_word:
+            found[word] = 1.0
+        elif len(query_word) >= MIN_PREFIX and word.startswith(query_word):
+            found[word] = 0.9
         elif abs(len(word) - len(query_word)) <= 3:
-            ratio = SequenceMatcher(None, query_word, word).ratio()
-            if ratio >= CLOSE_ENOUGH:
-                best = max(best, ratio * 0.9)
-    return best
+            matcher = SequenceMatcher(None, query_word, word)
+            if matcher.real_quick_ratio() >= CLOSE_ENOUGH and matcher.quick_ratio() >= CLOSE_ENOUGH:
+                ratio = matcher.ratio()
+                if ratio >= CLOSE_ENOUGH:
+                    found[word] = ratio * 0.9
+    return found
+
+
+def _word_score(close: dict[str, float], words: frozenset[str]) -> float:
+    return max((close[word] for word in words & close.keys()), default=0.0)
 
 
 def catalogue_search(query: str) -> list[Hit]:
@@ -110,9 +126,11 @@ def catalogue_search(query: str) -> list[Hit]:
     query_words = ([w for w in words if len(w) > 1] or words)[:MAX_QUERY_WORDS]
     if not query_words:
         return []
+    index = catalogue_index()
+    close = [_close_words(word, index.vocabulary) for word in query_words]
     hits = []
-    for entry in catalogue_index():
-        scores = [_word_score(word, entry.words) for word in query_words]
+    for entry in index.entries:
+        scores = [_word_score(matches, entry.words) for matches in close]
         if all(scores):
             hits.append(Hit(entry=entry, score=sum(scores) / len(scores)))
     order = {"situation": 0, "service": 1}

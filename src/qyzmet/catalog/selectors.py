@@ -25,8 +25,10 @@ class NotInCatalogue(Exception):
 def services_current(*, agency: str | None = None) -> QuerySet[ServiceVersion]:
     """The current version of every published service (of one agency), by code."""
     # A version is current when its service points at it.
+    # The definitions are read only for versions this process has not checked yet.
     versions = ServiceVersion.objects.select_related("service__agency", "rule_version__rule")
-    versions = versions.filter(service__current=F("id")).order_by("service__code")
+    versions = versions.defer("definition").filter(service__current=F("id"))
+    versions = versions.order_by("service__code")
     if agency is not None:
         versions = versions.filter(service__agency__code=agency)
     return versions
@@ -52,6 +54,7 @@ def service_definition_latest(code: str) -> ServiceDefinition | None:
 def situations_current() -> QuerySet[LifeSituationVersion]:
     return (
         LifeSituationVersion.objects.select_related("situation")
+        .defer("definition")
         .filter(situation__current=F("id"))
         .order_by("situation__code")
     )
