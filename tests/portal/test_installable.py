@@ -72,6 +72,7 @@ def test_the_manifest_names_the_app_in_the_current_language(language: str) -> No
     assert sizes == {192, 512}
 
 
+@pytest.mark.django_db  # the home page lists the life situations
 def test_pages_link_the_manifest_icon_and_worker() -> None:
     page = _client("en").get("/").content.decode()
     assert (
@@ -114,6 +115,7 @@ def test_the_service_worker_is_served_from_the_root() -> None:
     assert config["cache"].startswith("qyzmet-offline-")
 
 
+@pytest.mark.django_db
 def test_the_policy_lets_in_the_worker_and_the_manifest_and_nothing_more() -> None:
     policy = Client().get("/").headers["Content-Security-Policy"]
     directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))

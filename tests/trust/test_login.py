@@ -408,7 +408,7 @@ def test_an_officer_needs_no_code_after_a_key_file(officer_x: Persona) -> None:
     response = _log_in(client, key, certificate)
 
     assert response.status_code == 302
-    assert response["Location"] == "/"
+    assert response["Location"] == "/office/"  # officers land on their queue
     assert client.session[SESSION_KEY] == str(account.pk)
     assert PENDING_LOGIN not in client.session
 
