@@ -40,17 +40,13 @@ import asyncio
 import multiprocessing
 import os
 import random
-import shutil
 import signal
 import socket
 import sys
-import tempfile
 import time
 import uuid
 from collections import Counter, deque
 from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
 
 from citizens import Signer, citizen_accounts_create, unemployed_status_answers
 from intake_client import Answer, Run, Submission, closed_loop, open_loop, submit
@@ -61,12 +57,10 @@ from node import (
     cpu_seconds,
     cpu_since,
     cpu_snapshot,
-    free_port,
     platform_setup,
+    scratch_node,
 )
-from scratch_databases import drop, recreate, with_database
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qyzmet_bench"
 SERVICE = "unemployed-status"
 SCOPES = ["cases:read", "cases:write"]
 SETUP_CHUNK = 100  # applications prepared per transaction
@@ -126,40 +120,18 @@ def main() -> None:
     cases = args.cases or int(args.expected_rate * (args.seconds + args.surge_seconds) * 1.2)
     cases = max(cases, WARM_UP + 2 * SAMPLE + 100)
 
-    server_url = os.environ.get("QYZMET_DATABASE_URL") or DEFAULT_URL
-    if urlsplit(server_url).scheme not in {"postgres", "postgresql"}:
-        sys.exit("bench/intake.py measures on PostgreSQL: set QYZMET_DATABASE_URL to one")
-    bench_url = with_database(server_url, args.database)
-    admin_url = with_database(server_url, "postgres")
-    recreate(admin_url, args.database)
-    home = Path(tempfile.mkdtemp(prefix="qyzmet-bench-intake-"))
-    port = free_port()
-    environment = {
-        **os.environ,
-        "QYZMET_DATABASE_URL": bench_url,
-        "QYZMET_HOME": str(home),
-        "QYZMET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    settings = {
         "QYZMET_ADMISSION_IN_FLIGHT": str(args.in_flight),
         "QYZMET_ADMISSION_RATE": str(args.admission_rate),
-        "DJANGO_SETTINGS_MODULE": "qyzmet.settings",
     }
-    node = Processes(home=home, environment=environment)
-    failed = True
-    try:
-        failed = _bench(args, node, port, cases)
-    finally:
-        node.stop()
-        if not args.keep:
-            drop(admin_url, args.database)
-            shutil.rmtree(home, ignore_errors=True)
-        else:
-            print(f"kept: database {args.database}, QYZMET_HOME {home}", file=sys.stderr)
+    with scratch_node("intake", args.database, keep=args.keep, settings=settings) as node:
+        failed = _bench(args, node, cases)
     sys.exit(1 if failed else 0)
 
 
-def _bench(args: argparse.Namespace, node: Processes, port: int, cases: int) -> bool:
+def _bench(args: argparse.Namespace, node: Processes, cases: int) -> bool:
     """Run the phases and checks, printing as it goes; True when something failed."""
-    os.environ.update(node.environment)
+    port = node.port
     started = time.monotonic()
     prepared = _prepare(cases, args.setup_processes)
     print(
@@ -171,7 +143,7 @@ def _bench(args: argparse.Namespace, node: Processes, port: int, cases: int) -> 
     random.Random(1).shuffle(prepared)
     pending: deque[Submission] = deque(prepared)
 
-    node.serve(port, args.processes, args.threads)
+    node.serve(args.processes, args.threads)
     for _ in range(args.workers):
         node.worker_start()
     from django.conf import settings

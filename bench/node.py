@@ -6,15 +6,22 @@ and ``qyzmet worker`` started on a free loopback port, and where the CPU went me
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
-from contextlib import closing
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
+
+from scratch_databases import drop, recreate, with_database
+
+DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/qyzmet_bench"
 
 
 def platform_setup() -> None:
@@ -45,12 +52,14 @@ class Processes:
 
     home: Path
     environment: dict[str, str]
+    port: int  # where ``serve`` listens, on loopback
     server: subprocess.Popen[bytes] | None = None
     workers: list[subprocess.Popen[bytes]] = field(default_factory=list)
     retired_cpu: float = 0.0  # CPU seconds of workers that are gone
 
-    def serve(self, port: int, processes: int, threads: int) -> None:
+    def serve(self, processes: int, threads: int) -> None:
         """Start ``qyzmet serve`` and wait until /readyz answers 200."""
+        port = self.port
         log = (self.home / "serve.log").open("wb")
         self.server = subprocess.Popen(  # noqa: S603 - our own command
             [sys.executable, "-m", "qyzmet.cli", "serve", "--port", str(port),
@@ -99,6 +108,42 @@ class Processes:
                 except subprocess.TimeoutExpired:
                     process.kill()
                     process.wait()
+
+
+@contextmanager
+def scratch_node(
+    bench: str, database: str, *, keep: bool, settings: dict[str, str]
+) -> Iterator[Processes]:
+    """A node to measure: the scratch database ``database``, made new on the PostgreSQL
+    server QYZMET_DATABASE_URL names; a temporary QYZMET_HOME; a free loopback port; and
+    the environment (with ``settings``) its processes run with, set in this process too.
+    Afterwards its processes stop and both are removed, unless ``keep``."""
+    server_url = os.environ.get("QYZMET_DATABASE_URL") or DEFAULT_SERVER
+    if urlsplit(server_url).scheme not in {"postgres", "postgresql"}:
+        sys.exit(f"bench/{bench}.py measures on PostgreSQL: set QYZMET_DATABASE_URL to one")
+    admin_url = with_database(server_url, "postgres")
+    recreate(admin_url, database)
+    home = Path(tempfile.mkdtemp(prefix=f"qyzmet-bench-{bench}-"))
+    port = free_port()
+    environment = {
+        **os.environ,
+        "QYZMET_DATABASE_URL": with_database(server_url, database),
+        "QYZMET_HOME": str(home),
+        "QYZMET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "DJANGO_SETTINGS_MODULE": "qyzmet.settings",
+        **settings,
+    }
+    node = Processes(home=home, environment=environment, port=port)
+    os.environ.update(environment)
+    try:
+        yield node
+    finally:
+        node.stop()
+        if keep:
+            print(f"kept: database {database}, QYZMET_HOME {home}", file=sys.stderr)
+        else:
+            drop(admin_url, database)
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def _alive(process: subprocess.Popen[bytes]) -> bool:

@@ -53,22 +53,17 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import sys
-import tempfile
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 from citizens import Signer, citizen_accounts_create, unemployed_status_answers
 from loopback_http import Pool, drive, percentile
-from node import Processes, cpu_since, cpu_snapshot, free_port, platform_setup
-from scratch_databases import drop, recreate, with_database
+from node import Processes, cpu_since, cpu_snapshot, platform_setup, scratch_node
 
-DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/qyzmet_bench"
 TARGET_MS = 150.0
 TIMEOUT = 30.0  # seconds a page may take before it counts as unanswered
 HEALTHZ = "healthz"
@@ -140,35 +135,13 @@ def main() -> None:
     if not 0 < args.officers < args.users:
         sys.exit("--officers must be at least 1 and fewer than --users")
 
-    server_url = os.environ.get("QYZMET_DATABASE_URL") or DEFAULT_URL
-    if urlsplit(server_url).scheme not in {"postgres", "postgresql"}:
-        sys.exit("bench/portal.py measures on PostgreSQL: set QYZMET_DATABASE_URL to one")
-    bench_url = with_database(server_url, args.database)
-    admin_url = with_database(server_url, "postgres")
-    recreate(admin_url, args.database)
-    home = Path(tempfile.mkdtemp(prefix="qyzmet-bench-portal-"))
-    port = free_port()
-    environment = {
-        **os.environ,
-        "QYZMET_DATABASE_URL": bench_url,
-        "QYZMET_HOME": str(home),
-        "QYZMET_PUBLIC_URL": f"http://127.0.0.1:{port}",
+    settings = {
         "QYZMET_SECURE_COOKIES": "0",  # plain HTTP on loopback
         # docs/operations.md: unsafe requests in flight, half the threads (pages are GETs).
         "QYZMET_ADMISSION_IN_FLIGHT": str(max(1, args.threads // 2)),
-        "DJANGO_SETTINGS_MODULE": "qyzmet.settings",
     }
-    node = Processes(home=home, environment=environment)
-    failed = True
-    try:
-        failed = _bench(args, node, port)
-    finally:
-        node.stop()
-        if not args.keep:
-            drop(admin_url, args.database)
-            shutil.rmtree(home, ignore_errors=True)
-        else:
-            print(f"kept: database {args.database}, QYZMET_HOME {home}", file=sys.stderr)
+    with scratch_node("portal", args.database, keep=args.keep, settings=settings) as node:
+        failed = _bench(args, node)
     sys.exit(1 if failed else 0)
 
 
@@ -181,9 +154,8 @@ def _settle() -> None:
         cursor.execute("VACUUM (ANALYZE)")
 
 
-def _bench(args: argparse.Namespace, node: Processes, port: int) -> bool:
+def _bench(args: argparse.Namespace, node: Processes) -> bool:
     """Prepare, serve, warm up, measure and report; True when a request failed."""
-    os.environ.update(node.environment)
     started = time.monotonic()
     users = _prepare(args)
     print(
@@ -194,17 +166,17 @@ def _bench(args: argparse.Namespace, node: Processes, port: int) -> bool:
     )
     _settle()
     costs = _costs(users)
-    node.serve(port, args.processes, args.threads)
+    node.serve(args.processes, args.threads)
     print(
         f"node: qyzmet serve {args.processes} processes × {args.threads} threads, no worker, "
         f"{os.cpu_count()} cores; {args.users} users, closed loop, "
         + (f"{args.think:g} s think time" if args.think else "no think time"),
         flush=True,
     )
-    warm = drive(port, lambda pool: _walks(pool, users, args.warm_up, args.think), args.users)
+    warm = drive(node.port, lambda pool: _walks(pool, users, args.warm_up, args.think), args.users)
     load_before = os.getloadavg()
     cpu = cpu_snapshot(node)
-    run = drive(port, lambda pool: _walks(pool, users, args.seconds, args.think), args.users)
+    run = drive(node.port, lambda pool: _walks(pool, users, args.seconds, args.think), args.users)
     usage = cpu_since(node, cpu, run.seconds)
     load_after = os.getloadavg()
     failures = [s for s in warm.samples + run.samples if s.status != 200]

@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "qyzmet.core.middleware.SessionRefreshMiddleware",  # inside SessionMiddleware
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "qyzmet.core.idempotency.IdempotencyMiddleware",  # last: its transaction wraps the view
@@ -115,7 +116,7 @@ LOGOUT_REDIRECT_URL = "portal:home"
 
 # Hardened sessions: short-lived, HTTP-only, same-site; Secure cookies once served over TLS.
 SESSION_COOKIE_AGE = 30 * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # core.middleware.SessionRefreshMiddleware renews
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

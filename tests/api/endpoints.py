@@ -27,7 +27,7 @@ from qyzmet.identity.models import AccessToken, Account, Membership, OfficerRole
 from qyzmet.messaging.api import gateway_secret
 from qyzmet.trust.models import Certificate, Signature, SigningRequest
 from tests.api.snapshots import EDITED, Changes
-from tests.api.world import Holdings
+from tests.api.world import APPROVAL_NOTE, REFUSAL_REASON, Holdings
 from tests.exchange.world import BANK, INCOME_STATEMENT
 
 if TYPE_CHECKING:
@@ -638,8 +638,16 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         success=_assign_by_head,
     ),
     Endpoint(
+        "POST", f"{CASES}/{{id}}/decision-digest",
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/decision-digest",
+                            {"decision": "approve", "text": APPROVAL_NOTE}),
+        lambda body, s, caller: len(body["sha256"]) == 64,
+        (U, H, H, OK, H, H), scope=CD,
+    ),
+    Endpoint(
         "POST", f"{CASES}/{{id}}/approve",
-        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/approve", {"note": "Checked."}),
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/approve",
+                            {"note": APPROVAL_NOTE, "signature": str(s.approval_signature_id)}),
         lambda body, s, caller: body["steps"][1]["current"],
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 1,
@@ -647,7 +655,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     ),
     Endpoint(
         "POST", f"{CASES}/{{id}}/refuse",
-        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/refuse", {"reason": "Unclear."}),
+        lambda s: json_call("POST", f"{CASES}/{s.queued_case_id}/refuse",
+                            {"reason": REFUSAL_REASON, "signature": str(s.refusal_signature_id)}),
         lambda body, s, caller: body["status"] == "refused",
         (U, H, H, OK, H, H), scope=CD,
         writes={"cases.Case": EDITED, "cases.CaseEvent": 1, "core.AuditEntry": 2,

@@ -27,6 +27,7 @@ from qyzmet.cases.services import (
     case_open,
     case_process,
     case_submit,
+    decision_digest,
     fee_purpose,
     situation_open,
     submission_digest,
@@ -107,6 +108,9 @@ class Holdings:
     # Applications (built only for the tests that need them, being slow to build):
     draft_case_id: UUID = NO_CASE  # a sample-certificate application: paid, signed, a draft
     queued_case_id: UUID = NO_CASE  # a submitted one, waiting for an officer of agency X
+    # That officer's signatures over approving it with "Checked." and refusing it "Unclear."
+    approval_signature_id: UUID = NO_CASE
+    refusal_signature_id: UUID = NO_CASE
     situation_id: UUID = NO_CASE  # a sample life situation they started
     # Programmes (loaded only for the tests of their endpoints): an offer of sample-aid
     # waiting for their answer; sample-grant they have not applied to; a refusal of
@@ -259,9 +263,24 @@ def exchange_accesses(person: Person, *, issue: str) -> Consent:
     return consent
 
 
-def cases_build(account: Account) -> tuple[UUID, UUID, UUID]:
-    """A signed, paid draft; a submitted application processed up to its officer step; and
-    a life situation. Needs the sample catalogue published."""
+APPROVAL_NOTE, REFUSAL_REASON = "Checked.", "Unclear."
+
+
+def _decision_signature(case: Case, officer: Account, decision: str, text: str) -> UUID:
+    certificate, key = key_file_certificate(officer)
+    digest = decision_digest(case, officer=officer, decision=decision, text=text)
+    algorithm = algorithm_named(certificate.algorithm)
+    return signature_record(
+        certificate_der=x509_of(certificate).public_bytes(serialization.Encoding.DER),
+        algorithm=algorithm.jws, value=algorithm.sign(key, bytes.fromhex(digest)),
+        content_sha256=digest, description=case.number, account=officer,
+    ).public_id  # fmt: skip
+
+
+def cases_build(account: Account) -> tuple[UUID, UUID, UUID, UUID, UUID]:
+    """A signed, paid draft; a submitted application processed up to its officer step,
+    with its officer's signatures over approving and over refusing it; and a life
+    situation. Needs the sample catalogue published."""
     certificate, key = key_file_certificate(account)
 
     def signed_draft() -> Case:
@@ -285,8 +304,14 @@ def cases_build(account: Account) -> tuple[UUID, UUID, UUID]:
     signature = Signature.objects.get(content_sha256=submission_digest(queued))
     case_submit(case_id=queued.public_id, signature=str(signature.public_id), account=account)
     case_process(case_id=queued.pk)
+    queued = Case.objects.select_related("version__service", "applicant").get(pk=queued.pk)
+    officer = Account.objects.get(memberships__agency=queued.queue_agency_id)
     situation = situation_open(account=account, situation="sample-situation")
-    return draft.public_id, queued.public_id, situation.public_id
+    return (
+        draft.public_id, queued.public_id, situation.public_id,
+        _decision_signature(queued, officer, "approve", APPROVAL_NOTE),
+        _decision_signature(queued, officer, "refuse", REFUSAL_REASON),
+    )  # fmt: skip
 
 
 def programmes_build(person: Person) -> None:
@@ -389,7 +414,13 @@ def holdings_build(
         offered=with_programmes,
         **dict(
             zip(
-                ("draft_case_id", "queued_case_id", "situation_id"),
+                (
+                    "draft_case_id",
+                    "queued_case_id",
+                    "situation_id",
+                    "approval_signature_id",
+                    "refusal_signature_id",
+                ),
                 cases_build(account),
                 strict=True,
             )

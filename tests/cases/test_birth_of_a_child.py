@@ -58,6 +58,7 @@ def test_birth_of_a_child_end_to_end(
     assert citizen_a.person is not None
     assert citizen_b.person is not None
     assert registrar.account is not None
+    assert labour_reviewer.account is not None
     phone = citizen_a.account.phone
     earlier = len(simulated_sms(to=phone))  # the simulator's outbox lasts the test session
     parent = Api(citizen_a.token(*CITIZEN_SCOPES))
@@ -89,7 +90,7 @@ def test_birth_of_a_child_end_to_end(
     assert [c["number"] for c in queue] == [registration["number"]]
     assert Api(officer_y.token("cases:read", "cases:decide")).get("/cases/queue").json() == []
     assert justice.post(f"/cases/{registration['id']}/claim").status_code == 200
-    approved = justice.post(f"/cases/{registration['id']}/approve", {"note": "Record checked."})
+    approved = justice.decide(registrar.account, registration["id"], "approve", "Record checked.")
     assert approved.status_code == 200, approved.json()
     run_tasks()
 
@@ -114,7 +115,7 @@ def test_birth_of_a_child_end_to_end(
     run_tasks()
     assert [c["number"] for c in labour.get("/cases/queue").json()] == [benefit["number"]]
     assert justice.get("/cases/queue").json() == []
-    assert labour.post(f"/cases/{benefit['id']}/approve", {}).status_code == 200
+    assert labour.decide(labour_reviewer.account, benefit["id"], "approve").status_code == 200
     run_tasks()
     benefit = parent.get(f"/cases/{benefit['id']}").json()
     assert benefit["status"] == "completed", benefit["timeline"]

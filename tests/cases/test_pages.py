@@ -5,16 +5,35 @@ from __future__ import annotations
 
 import html
 import re
+from datetime import date, timedelta
+from urllib.parse import parse_qsl, urlsplit
 from uuid import uuid4
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.test import Client
+from django.utils import timezone
 
 from qyzmet.cases.models import Case, CaseStatus, EventKind
-from qyzmet.cases.services import case_open
+from qyzmet.cases.office import deadline_of
+from qyzmet.cases.services import (
+    case_approve,
+    case_claim,
+    case_open,
+    case_refuse,
+    decision_digest,
+)
 from qyzmet.catalog.search import catalogue_search
 from qyzmet.catalog.selectors import service_definition, service_version_get
+from qyzmet.core.errors import Problem
+from qyzmet.core.models import AuditEntry
+from qyzmet.core.workdays import working_days_add
+from qyzmet.trust.algorithms import algorithm_of_key
+from qyzmet.trust.authority import seal_certificate_ensure, signing_identity
+from qyzmet.trust.models import Signature
+from qyzmet.trust.signing import signature_record
+from tests.cases.conftest import birth_registration_queued, sign_digest
 from tests.conftest import Persona
 
 pytestmark = pytest.mark.usefixtures("published")
@@ -225,3 +244,114 @@ def test_the_queue_comes_in_pages_that_keep_the_filters(
     assert "Waiting: 3 to 3" in second
     for page in ("0", "-1", "x", "99999999999"):
         assert numbers[0] in _text(client.get("/office/", {"page": page}))
+
+
+# --- signed decisions -----------------------------------------------------------------------
+
+
+def _loaded(case: Case) -> Case:
+    return Case.objects.select_related("version__service", "applicant", "queue_agency").get(
+        pk=case.pk
+    )
+
+
+def test_an_officer_signs_the_approval_then_makes_it(
+    citizen_a: Persona, registrar: Persona
+) -> None:
+    assert citizen_a.account is not None
+    assert registrar.account is not None
+    case = birth_registration_queued(citizen_a.account)
+    client = _english(registrar.client)
+    assert client.get(f"/office/cases/{case.public_id}/claim/").status_code == 302
+    assert _loaded(case).assigned_to_id is None, "a GET changes nothing"
+    assert client.post(f"/office/cases/{case.public_id}/claim/").status_code == 302
+
+    asked = client.post(f"/office/cases/{case.public_id}/approve/", {"text": " Record checked. "})
+    assert asked.status_code == 302
+    assert asked["Location"].startswith("/trust/sign/?")
+    target = dict(parse_qsl(urlsplit(asked["Location"]).query))
+    digest = decision_digest(
+        _loaded(case), officer=registrar.account, decision="approve", text="Record checked."
+    )
+    assert target["sha256"] == digest
+    assert target["description"] == f"Approval of application {case.number}"
+    assert not case.events.filter(kind=EventKind.APPROVED).exists(), "nothing before signing"
+
+    # The signing pages (tests/trust): the registrar confirms with the authenticator's code.
+    started = client.post("/trust/sign/remote/", {k: target[k] for k in ("sha256", "next")})
+    signed = client.post(started["Location"], {"code": registrar.totp_next()})
+    assert signed.status_code == 302
+    signature = Signature.objects.get(content_sha256=digest)
+    confirm = client.get(f"{target['next']}?signature={signature.public_id}")
+    assert confirm.status_code == 200
+    assert "Record checked." in _text(confirm)
+    assert not case.events.filter(kind=EventKind.APPROVED).exists(), "nothing before the press"
+
+    # The words signed are the words decided, whatever the form sends.
+    made = client.post(target["next"], {"signature": str(signature.public_id), "text": "Other"})
+    assert made["Location"] == "/office/"
+    event = case.events.get(kind=EventKind.APPROVED)
+    assert (event.note, event.signature_id) == ("Record checked.", signature.pk)
+    assert f"Application {case.number} is approved" in _text(client.get("/office/"))
+    timeline = _text(_english(citizen_a.client).get(f"/my/cases/{case.public_id}/"))
+    assert "Approved by an officer (signed)" in timeline
+
+
+def test_a_decision_needs_a_signature_over_its_own_words_by_the_officer_or_agency(
+    citizen_a: Persona, registrar: Persona
+) -> None:
+    assert citizen_a.account is not None
+    officer = registrar.account
+    assert officer is not None
+    case = _loaded(birth_registration_queued(citizen_a.account))
+    case_claim(case=case, officer=officer)
+
+    def digest(decision: str, text: str) -> str:
+        return decision_digest(_loaded(case), officer=officer, decision=decision, text=text)
+
+    approval = str(sign_digest(digest("approve", "OK"), officer).public_id)
+    by_applicant = str(sign_digest(digest("approve", "OK"), citizen_a.account).public_id)
+    refusals = [
+        lambda: case_refuse(case=case, officer=officer, reason="OK", signature=approval),
+        lambda: case_approve(case=case, officer=officer, note="OK, seen", signature=approval),
+        lambda: case_approve(case=case, officer=officer, note="OK", signature=by_applicant),
+        lambda: case_approve(case=case, officer=officer, note="OK", signature="not-an-id"),
+    ]
+    for attempt in refusals:
+        with pytest.raises(Problem) as refused:
+            attempt()
+        assert (refused.value.status, refused.value.code) == (422, "signature-mismatch")
+    assert list(case.events.values_list("kind", flat=True)).count(EventKind.APPROVED) == 0
+
+    # The agency's system may sign for the officer: the digest names the officer.
+    assert case.queue_agency is not None
+    seal = signing_identity(seal_certificate_ensure(agency=case.queue_agency))
+    reason_digest = digest("refuse", "The medical record does not match.")
+    algorithm = algorithm_of_key(seal.private_key)
+    value = algorithm.sign(seal.private_key, bytes.fromhex(reason_digest))
+    sealed = signature_record(
+        certificate_der=seal.certificate.public_bytes(serialization.Encoding.DER),
+        algorithm=algorithm.jws, value=value,
+        content_sha256=reason_digest, description=case.number, agency=case.queue_agency,
+    )  # fmt: skip
+    case_refuse(case=case, officer=officer, reason="The medical record does not match.",
+                signature=str(sealed.public_id))  # fmt: skip
+    refused_event = case.events.get(kind=EventKind.REFUSED)
+    assert refused_event.signature_id == sealed.pk
+    assert AuditEntry.objects.filter(
+        action="cases.refused", data__signature=str(sealed.public_id)
+    ).exists()
+
+
+def test_a_deadline_is_due_with_at_most_one_working_day_left() -> None:
+    today = timezone.localdate()
+
+    def level(deadline: date) -> str:
+        return deadline_of(Case(deadline=deadline)).level
+
+    second = working_days_add(today, 2)
+    assert level(today - timedelta(days=1)) == "overdue"
+    for day in range((second - today).days):  # today, and every day up to the second
+        assert level(today + timedelta(days=day)) == "due", day
+    assert level(second) == "ok"
+    assert deadline_of(Case(deadline=today, paused_at=timezone.now())).level == "stopped"

@@ -90,7 +90,7 @@ def test_asking_for_more_stops_the_clock_and_moves_the_deadline(
     assert case.status == CaseStatus.WAITING_APPLICANT
     assert case.paused_at is not None
     with pytest.raises(Problem) as waiting:
-        case_approve(case=case, officer=officer_x.account)
+        case_approve(case=case, officer=officer_x.account, signature="")
     assert waiting.value.status == 409
 
     # The applicant answers a week later: the deadline moves on by the working days stood.

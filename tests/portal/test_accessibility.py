@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from django.conf import settings
@@ -34,11 +35,10 @@ from qyzmet.programmes import services as programmes
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.signing import signing_link
 from tests.browser import axe_violations, chromium
-from tests.cases.conftest import sign_digest
+from tests.cases.conftest import birth_registration_queued, sign_digest
 from tests.conftest import PASSWORD, Persona
 from tests.exchange.world import BANK, INCOME_STATEMENT, ExchangeWorld, exchange_world
 from tests.portal.conftest import Household
-from tests.tasks import tasks_run_pending
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -91,6 +91,8 @@ PAGES = [
     PageType("an application: its timeline", "applicant", "/my/cases/{queued_case}/"),
     PageType("officer: the queue", "registrar", "/office/"),
     PageType("officer: an application", "registrar", "/office/cases/{queued_case}/"),
+    PageType("officer: sign a decision", "registrar", "{approval_to_sign}"),
+    PageType("officer: make a signed decision", "registrar", "{approval_signed}"),
     PageType("operator: overview", "operator", "/operator/"),
     PageType("connected apps", "citizen", "/my/apps/"),
     PageType("page not found", "anonymous", "/no-such-page/", status=404),
@@ -171,6 +173,25 @@ def signing_link_url(citizen: Persona) -> str:
 
 
 @pytest.fixture
+def approval_to_sign(registrar: Persona, queued_case: str) -> str:
+    """Where the registrar is sent to sign their approval of the queued application (its
+    words wait in their session)."""
+    assert registrar.client.post(f"/office/cases/{queued_case}/claim/").status_code == 302
+    asked = registrar.client.post(f"/office/cases/{queued_case}/approve/", {"text": "Checked."})
+    assert asked.status_code == 302
+    return str(asked["Location"])
+
+
+@pytest.fixture
+def approval_signed(registrar: Persona, queued_case: str, approval_to_sign: str) -> str:
+    """The page that makes the registrar's approval, signed (with a key file)."""
+    assert registrar.account is not None
+    digest = dict(parse_qsl(urlsplit(approval_to_sign).query))["sha256"]
+    signature = sign_digest(digest, registrar.account)
+    return f"/office/cases/{queued_case}/approve/?signature={signature.public_id}"
+
+
+@pytest.fixture
 def reader(anonymous: Persona, published: None) -> Persona:
     """Someone not logged in, reading the published catalogue."""
     return anonymous
@@ -182,17 +203,9 @@ def applications(published: None, citizen_a: Persona, registrar: Persona) -> dic
     registration waits in the registry office's queue, a draft, and one ready to sign."""
     account = citizen_a.account
     assert account is not None
-    situation = cases.situation_open(account=account, situation="birth-of-a-child")
-    queued = situation.cases.get(situation_step="birth-registration")
-    queued = cases.case_answers_save(case=queued, account=account, answers={
-        "child_surname": "Abenova", "child_given_name": "Aruzhan",
-        "child_birth_date": (timezone.localdate() - timedelta(days=3)).isoformat(),
-        "child_sex": "F", "medical_record_number": "20261201", "other_parent_iin": "900517400025",
-    })  # fmt: skip
-    signature = sign_digest(cases.submission_digest(queued), account)
-    cases.case_submit(case_id=queued.public_id, signature=str(signature.public_id),
-                      account=account)  # fmt: skip
-    tasks_run_pending()
+    queued = birth_registration_queued(account)
+    situation = queued.situation
+    assert situation is not None
     draft = cases.case_open(account=account, service="birth-registration")
     ready = cases.case_open(account=account, service="kindergarten-queue", answers={
         "child_iin": "261201600017", "child_given_name": "Aruzhan",

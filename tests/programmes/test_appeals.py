@@ -53,6 +53,7 @@ def _appeal(app: Client, grounds: str = GROUNDS) -> Client:
                     content_type="application/json")  # fmt: skip
 
 
+@pytest.mark.usefixtures("trust")  # the officer signs the decision
 def test_an_upheld_appeal_pays_the_person(
     emergency: Programme, labour_reviewer: Persona, run_tasks: Callable[[], int]
 ) -> None:
@@ -73,7 +74,8 @@ def test_an_upheld_appeal_pays_the_person(
     run_tasks()  # the appeal reaches the labour ministry's reviewers
     labour = Api(labour_reviewer.token("cases:read", "cases:decide"))
     assert [c["number"] for c in labour.get("/cases/queue").json()] == [case.number]
-    approved = labour.post(f"/cases/{case.public_id}/approve", {"note": "Pension stopped."})
+    assert labour_reviewer.account is not None
+    approved = labour.decide(labour_reviewer.account, case.public_id, "approve", "Pension stopped.")
     assert approved.status_code == 200, approved.json()
     run_tasks()
 
@@ -90,6 +92,7 @@ def test_an_upheld_appeal_pays_the_person(
     assert {"programmes.appeal", "programmes.appeal.upheld"} <= set(actions)
 
 
+@pytest.mark.usefixtures("trust")
 def test_a_dismissed_appeal_leaves_the_refusal(
     emergency: Programme, labour_reviewer: Persona, run_tasks: Callable[[], int]
 ) -> None:
@@ -99,7 +102,9 @@ def test_a_dismissed_appeal_leaves_the_refusal(
     labour = Api(labour_reviewer.token("cases:read", "cases:decide"))
     case = Case.objects.get(number=case_number)
     reason = "The pension is being paid: the pension fund confirms it."
-    assert labour.post(f"/cases/{case.public_id}/refuse", {"reason": reason}).status_code == 200
+    assert labour_reviewer.account is not None
+    refused = labour.decide(labour_reviewer.account, case.public_id, "refuse", reason)
+    assert refused.status_code == 200, refused.json()
     run_tasks()
 
     mine = app.get(f"/api/v1/programmes/{EMERGENCY}/offer").json()

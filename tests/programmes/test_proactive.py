@@ -104,7 +104,9 @@ def test_birth_benefit_offered_by_sms_and_taken_up_with_a_reply(
     run_tasks()
     labour = Api(labour_reviewer.token("cases:read", "cases:decide"))
     assert [c["number"] for c in labour.get("/cases/queue").json()] == [case.number]
-    assert labour.post(f"/cases/{case.public_id}/approve", {"note": "Checked."}).status_code == 200
+    assert labour_reviewer.account is not None
+    approved = labour.decide(labour_reviewer.account, case.public_id, "approve", "Checked.")
+    assert approved.status_code == 200, approved.json()
     run_tasks()
     case = Case.objects.get(pk=case.pk)
     assert case.status == CaseStatus.COMPLETED, list(case.events.values_list("kind", "note"))

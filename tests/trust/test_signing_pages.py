@@ -311,6 +311,38 @@ def test_an_account_without_phone_or_email_is_told_to_use_a_key_file(
     assert SigningRequest.objects.count() == 0
 
 
+def test_an_officer_confirms_with_the_authenticator_app_and_no_code_is_sent(
+    trust: TrustSetup, registrar: Persona, django_capture_on_commit_callbacks: CaptureOnCommit
+) -> None:
+    assert registrar.account is not None
+    _english(registrar.client)
+    link = signing_link(account=registrar.account, sha256=DIGEST, description="Approval")
+    page = _text(registrar.client.get(link))
+    assert "With my authenticator app" in page
+    assert "Send me a code" not in page
+    sent = len(simulated_messages("sms")) + len(simulated_messages("email"))
+    signing_request = _request_of(_start(registrar, django_capture_on_commit_callbacks))
+    assert len(simulated_messages("sms")) + len(simulated_messages("email")) == sent
+    assert signing_request.code_hash == ""
+    code_page = _text(registrar.client.get(f"/trust/sign/remote/{signing_request.public_id}/"))
+    assert "Type the 6-digit code your authenticator app shows now." in code_page
+
+    assert _enter(registrar, signing_request, _wrong(registrar.totp_next())).status_code == 422
+    code = registrar.totp_next()
+    assert _enter(registrar, signing_request, code).status_code == 302
+    signature = Signature.objects.get()
+    assert signature.certificate.account_id == registrar.account.pk  # type: ignore[union-attr]
+    assert (signature.method, signature.content_sha256) == (SignatureMethod.REMOTE, DIGEST)
+    assert _verifies(signature)
+
+    # The same code does not sign a second time.
+    again = _request_of(_start(registrar, django_capture_on_commit_callbacks))
+    spent = _enter(registrar, again, code)
+    assert spent.status_code == 422
+    assert "This code has been used. Wait for the next code in your app." in _text(spent)
+    assert Signature.objects.count() == 1
+
+
 def test_the_code_goes_to_the_email_when_there_is_no_phone(
     trust: TrustSetup, citizen_a: Persona, django_capture_on_commit_callbacks: CaptureOnCommit
 ) -> None:

@@ -4,14 +4,15 @@ A citizen (or a channel holding the citizen's token) opens an application, which
 back prefilled from the registries; saves answers (a draft kept on the server, to finish
 on another device); pays the fee if the service has one; signs the submission digest with
 /api/v1/trust (remote code or key file) and submits with the signature's id. Submission
-answers 202: workers process it. Officers work their agencies' queues. Every POST takes an
+answers 202: workers process it. Officers work their agencies' queues; an approval or a
+refusal is signed over its decision digest the same way. Every POST takes an
 ``Idempotency-Key``. What a caller may not see is 404.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import Http404, HttpRequest
@@ -422,22 +423,58 @@ def case_assign(request: HttpRequest, id: UUID, payload: AssignIn) -> CaseOut:
     return _case_out(services.case_assign(case=case, officer=officer, to=to))
 
 
+class DecisionDigestIn(StrictIn):
+    decision: Literal["approve", "refuse"]
+    text: str = Field("", max_length=2000, pattern=PLAIN_TEXT,
+                      description="the approval's note or the refusal's reason")  # fmt: skip
+
+
+class DigestOut(Schema):
+    sha256: str = Field(description="sign these 32 bytes with /api/v1/trust")
+
+
+@router.post("/{id}/decision-digest", response=DigestOut,
+             summary="Officers: the digest to sign for an approval or a refusal",
+             openapi_extra=_problems(403, 409, 429))  # fmt: skip
+def case_decision_digest(request: HttpRequest, id: UUID, payload: DecisionDigestIn) -> DigestOut:
+    """Binds the application as it stands, its step, the decision, its words and the
+    officer. Sign it with your own certificate or your agency system's, then approve or
+    refuse with the same words and the signature's id. Changes nothing."""
+    officer, case = _officer_case(request, id)
+    digest = services.case_decision_digest(
+        case=case, officer=officer, decision=payload.decision, text=payload.text
+    )
+    return DigestOut(sha256=digest)
+
+
+class ApproveIn(StrictIn):
+    note: str = Field("", max_length=2000, pattern=PLAIN_TEXT)
+    signature: UUID = Field(description="the id of my signature over the decision digest")
+
+
 @router.post("/{id}/approve", response=CaseOut, summary="Officers: approve the current step",
              openapi_extra=_problems(403, 409, 429))  # fmt: skip
-def case_approve(request: HttpRequest, id: UUID, payload: NoteIn) -> CaseOut:
+def case_approve(request: HttpRequest, id: UUID, payload: ApproveIn) -> CaseOut:
     officer, case = _officer_case(request, id)
-    return _case_out(services.case_approve(case=case, officer=officer, note=payload.note))
+    approved = services.case_approve(
+        case=case, officer=officer, note=payload.note, signature=str(payload.signature)
+    )
+    return _case_out(approved)
 
 
 class ReasonIn(StrictIn):
     reason: str = Field(min_length=1, max_length=2000, pattern=PLAIN_TEXT)
+    signature: UUID = Field(description="the id of my signature over the decision digest")
 
 
 @router.post("/{id}/refuse", response=CaseOut, summary="Officers: refuse, saying why",
              openapi_extra=_problems(403, 409, 429))  # fmt: skip
 def case_refuse(request: HttpRequest, id: UUID, payload: ReasonIn) -> CaseOut:
     officer, case = _officer_case(request, id)
-    return _case_out(services.case_refuse(case=case, officer=officer, reason=payload.reason))
+    refused = services.case_refuse(
+        case=case, officer=officer, reason=payload.reason, signature=str(payload.signature)
+    )
+    return _case_out(refused)
 
 
 class RequestIn(StrictIn):

@@ -157,6 +157,10 @@ class CaseEvent(models.Model):
     step = models.CharField(max_length=60, blank=True)
     note = models.TextField(blank=True)
     data = models.JSONField(default=dict)
+    # An officer's approval or refusal, signed over its decision digest (services.py).
+    signature = models.ForeignKey(
+        Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("case event")

@@ -13,11 +13,12 @@ from uuid import UUID
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from qyzmet.cases import selectors, services
 from qyzmet.cases.models import Case, CaseStatus
@@ -35,10 +36,11 @@ from qyzmet.cases.pages import (
 )
 from qyzmet.cases.selectors import definition_of
 from qyzmet.core.errors import Problem
-from qyzmet.core.workdays import working_days_between
-from qyzmet.identity.models import Agency
+from qyzmet.core.workdays import working_days_add
+from qyzmet.identity.models import Account, Agency
 from qyzmet.identity.selectors import Principal, principal_for
 from qyzmet.registries.selectors import person_name_of
+from qyzmet.trust.signing import signing_link
 
 
 def _officer(request: HttpRequest) -> Principal | None:
@@ -67,8 +69,7 @@ def deadline_of(case: Case) -> Deadline:
         return Deadline(
             "overdue", _("Overdue since %(date)s") % {"date": local_date(case.deadline)}
         )
-    left = working_days_between(today, case.deadline)
-    if left <= 1:
+    if case.deadline < working_days_add(today, 2):  # at most one working day left
         return Deadline("due", _("Due %(date)s") % {"date": local_date(case.deadline)})
     return Deadline("ok", _("Due %(date)s") % {"date": local_date(case.deadline)})
 
@@ -185,33 +186,91 @@ DONE = {
     "refuse": gettext_lazy("Application %(number)s is refused; the applicant is told why."),
     "request-info": gettext_lazy("The applicant of %(number)s is asked; the clock is stopped."),
 }
+SIGNED_AS = {
+    "approve": gettext_lazy("Approval of application %(number)s"),
+    "refuse": gettext_lazy("Refusal of application %(number)s"),
+}
+
+
+def _pending_key(case_id: UUID, action: str) -> str:
+    """Where the session keeps a decision's words while the officer signs it."""
+    return f"qyzmet.office.decision:{case_id}:{action}"
 
 
 @officer_page
-@require_POST
+@never_cache
+@require_http_methods(["GET", "POST"])
 def office_act(
     request: HttpRequest, principal: Principal, case_id: UUID, action: str
 ) -> HttpResponse:
-    """One decision on an application; afterwards the officer is back at the case, or at
-    the queue when it has left their hands."""
+    """One act on an application. Taking it and asking for more are one press. Approving
+    and refusing are signed: the first POST sends the officer to sign the decision (its
+    words wait in the session), they come back here (GET) with the signature, and one
+    press decides. Afterwards the officer is back at the case, or at the queue when it
+    has left their hands."""
     if action not in ACTIONS:
         return render(request, "portal/errors/404.html", status=404)
     case = selectors.case_ref_for(principal, case_id)
     officer = principal.account
+    signature = (request.POST.get("signature") or request.GET.get("signature") or "").strip()
+    if request.method == "GET":  # only back from signing; nothing is done by a GET
+        if action in services.DECISIONS:
+            return _decision_confirm(request, case, action, signature)
+        return redirect("cases:office-case", case_id=case_id)
     text = request.POST.get("text", "").strip()[:2000]
+    if action in services.DECISIONS and signature:
+        text = request.session.get(_pending_key(case_id, action), "")  # the words signed
     try:
+        if action in services.DECISIONS and not signature:
+            return _decision_sign(request, case, officer, action, text)
         if action == "claim":
             case = services.case_claim(case=case, officer=officer)
         elif action == "approve":
-            case = services.case_approve(case=case, officer=officer, note=text)
+            case = services.case_approve(case=case, officer=officer, note=text, signature=signature)
         elif action == "refuse":
-            case = services.case_refuse(case=case, officer=officer, reason=text)
-        else:
+            case = services.case_refuse(
+                case=case, officer=officer, reason=text, signature=signature
+            )
+        elif action == "request-info":
             case = services.case_request_info(case=case, officer=officer, note=text)
     except Problem as problem:
         messages.error(request, problem_message(problem))
         return redirect("cases:office-case", case_id=case_id)
+    request.session.pop(_pending_key(case_id, action), None)
     messages.success(request, str(DONE[action]) % {"number": case.number})
     if action == "claim":
         return redirect("cases:office-case", case_id=case_id)
     return redirect("cases:office-queue")
+
+
+def _decision_sign(
+    request: HttpRequest, case: Case, officer: Account, action: str, text: str
+) -> HttpResponse:
+    """Off to sign the decision over its digest; the words wait in the session."""
+    digest = services.case_decision_digest(case=case, officer=officer, decision=action, text=text)
+    request.session[_pending_key(case.public_id, action)] = text
+    back = reverse("cases:office-act", kwargs={"case_id": case.public_id, "action": action})
+    description = str(SIGNED_AS[action]) % {"number": case.number}
+    return redirect(
+        signing_link(account=officer, sha256=digest, description=description, next_url=back)
+    )
+
+
+def _decision_confirm(
+    request: HttpRequest, case: Case, action: str, signature: str
+) -> HttpResponse:
+    """Back from signing: the decision as signed, and the button that makes it."""
+    text = request.session.get(_pending_key(case.public_id, action))
+    if text is None or not signature:
+        return redirect("cases:office-case", case_id=case.public_id)
+    return render(
+        request,
+        "cases/office_decide.html",
+        {
+            "case": case,
+            "action": action,
+            "title": str(SIGNED_AS[action]) % {"number": case.number},
+            "text": text,
+            "signature": signature,
+        },
+    )

@@ -38,7 +38,7 @@ from qyzmet.core import formatting
 from qyzmet.core.errors import Problem
 from qyzmet.identity.models import Account, AccountKind
 from qyzmet.identity.selectors import principal_for
-from qyzmet.payments.selectors import fee_for, fee_is_paid
+from qyzmet.payments.selectors import fee_is_paid
 from qyzmet.trust.signing import signing_link
 
 P = ParamSpec("P")
@@ -83,6 +83,7 @@ class EventRow:
     at_iso: str
     label: str
     note: str
+    signed: bool = False  # an officer's decision, signed (decisions/0014)
 
 
 @dataclass(frozen=True)
@@ -114,6 +115,7 @@ def timeline_of(case: Case) -> list[EventRow]:
             at_iso=e.at.isoformat(),
             label=str(EventKind(e.kind).label).capitalize(),
             note=e.note,
+            signed=e.signature_id is not None,
         )
         for e in events
     ]
@@ -417,8 +419,7 @@ def case_fee(request: HttpRequest, account: Account, case_id: UUID) -> HttpRespo
     except Problem as problem:
         messages.error(request, problem_message(problem))
         return redirect("cases:case", case_id=case.public_id)
-    existing = fee_for(services.fee_purpose(case))
-    return HttpResponseRedirect((existing or payment).pay_url)
+    return HttpResponseRedirect(payment.pay_url)  # the same payment on a second press
 
 
 @citizen_page

@@ -60,11 +60,12 @@ case_closed = Signal()
 
 def _event(
     case: Case, kind: EventKind, *, actor: str, step: str = "", note: str = "",
-    data: dict[str, Any] | None = None,
+    data: dict[str, Any] | None = None, signature: int | None = None,
 ) -> CaseEvent:  # fmt: skip
     event = CaseEvent.objects.create(
-        case=case, kind=kind, actor=actor, step=step, note=note, data=data or {}
-    )
+        case=case, kind=kind, actor=actor, step=step, note=note, data=data or {},
+        signature_id=signature,
+    )  # fmt: skip
     audit_record(
         actor=actor, action=f"cases.{kind}", object_type="case", object_id=str(case.public_id),
         data={"number": case.number, "status": case.status, "step": step, **(data or {})},
@@ -313,7 +314,7 @@ def case_submit(*, case_id: UUID, signature: str, account: Account) -> Case:
     its reads are written in SQL (decisions/0012)."""
     case = _draft_locked(case_id, account)
     definition = _submittable(case, account)
-    found = _signature_over(case, signature, account) if _is_uuid(signature) else None
+    found = _signature_over(submission_digest(case), signature, account)
     if found is None:
         raise Problem(
             422, _("The signature is not yours over this application as it stands."),
@@ -360,16 +361,20 @@ def _draft_locked(case_id: UUID, account: Account) -> Case:
     return case
 
 
-def _signature_over(case: Case, signature: str, account: Account) -> int | None:
-    """The id of the account holder's signature ``signature`` over the case's submission
-    digest, by a certificate that is not revoked; None if there is none."""
+def _signature_over(
+    digest: str, signature: str, account: Account, agency_id: int | None = None
+) -> int | None:
+    """The id of signature ``signature`` over ``digest`` by a certificate of ``account``
+    (or of agency ``agency_id``'s systems) that is not revoked; None if there is none."""
+    if not _is_uuid(signature):
+        return None
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT s.id FROM {rows.table(Signature)} s "  # noqa: S608 - model names
             f"JOIN {rows.table(Certificate)} ce ON ce.id = s.certificate_id "
-            "WHERE s.public_id = %s AND s.content_sha256 = %s AND ce.account_id = %s "
-            "AND ce.revoked_at IS NULL",
-            [rows.value(Signature, "public_id", signature), submission_digest(case), account.pk],
+            "WHERE s.public_id = %s AND s.content_sha256 = %s "
+            "AND (ce.account_id = %s OR ce.agency_id = %s) AND ce.revoked_at IS NULL",
+            [rows.value(Signature, "public_id", signature), digest, account.pk, agency_id],
         )
         row = cursor.fetchone()
     return None if row is None else int(row[0])
@@ -504,13 +509,15 @@ def _complete(case: Case) -> None:
 
 
 def _refuse(
-    case: Case, reason: str, *, actor: str, step: str, data: dict[str, Any] | None = None
-) -> None:
+    case: Case, reason: str, *, actor: str, step: str, data: dict[str, Any] | None = None,
+    signature: int | None = None,
+) -> None:  # fmt: skip
     case.status, case.closed_at, case.refusal_reason = CaseStatus.REFUSED, timezone.now(), reason
     case.queue_agency, case.assigned_to = None, None
     case.save(update_fields=["status", "closed_at", "refusal_reason", "queue_agency",
                              "assigned_to"])  # fmt: skip
-    _event(case, EventKind.REFUSED, actor=actor, step=step, note=reason, data=data)
+    _event(case, EventKind.REFUSED, actor=actor, step=step, note=reason, data=data,
+           signature=signature)  # fmt: skip
     _notify(case, "case-refused", reason=reason[:200])
     case_closed.send(sender=Case, case=case)
 
@@ -597,14 +604,61 @@ def case_assign(*, case: Case, officer: Account, to: Account) -> Case:
     return case
 
 
+DECISIONS = ("approve", "refuse")  # the officers' acts that are signed
+
+
+def decision_digest(case: Case, *, officer: Account, decision: str, text: str) -> str:
+    """SHA-256 of what an officer signs to approve or refuse: the application as it stands
+    (its submission digest), the step it waits at, the decision and its words, and who
+    decides. Any change to one of them needs a new signature."""
+    workflow = definition_of(case.version).workflow
+    body = {
+        "case": str(case.public_id), "number": case.number,
+        "application": submission_digest(case),
+        "step": workflow[case.step].code if case.step < len(workflow) else "",
+        "decision": decision, "text": text.strip(), "officer": str(officer.public_id),
+    }  # fmt: skip
+    canonical = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def case_decision_digest(*, case: Case, officer: Account, decision: str, text: str) -> str:
+    """What ``officer`` signs to ``decision`` ``case`` with ``text``; refused (4xx) when
+    they may not decide on it now."""
+    case = Case.objects.select_related("version__service", "applicant").get(pk=case.pk)
+    _officer_step(case, officer)
+    if decision not in DECISIONS:
+        raise Problem(422, _("Unknown decision."), code="unknown-decision")
+    if decision == "refuse" and not text.strip():
+        raise Problem(422, _("Say why the application is refused."), code="reason-required")
+    return decision_digest(case, officer=officer, decision=decision, text=text)
+
+
+def _decision_signature(
+    case: Case, officer: Account, decision: str, text: str, signature: str
+) -> int:
+    """The officer's signature (or their agency systems') over this decision, or 422."""
+    digest = decision_digest(case, officer=officer, decision=decision, text=text)
+    found = _signature_over(digest, signature, officer, case.queue_agency_id)
+    if found is None:
+        raise Problem(
+            422, _("The signature is not yours over this decision as it stands."),
+            code="signature-mismatch",
+        )  # fmt: skip
+    return found
+
+
 @transaction.atomic
-def case_approve(*, case: Case, officer: Account, note: str = "") -> Case:
-    """The officer's step is done: the case moves on to its next steps."""
+def case_approve(*, case: Case, officer: Account, signature: str, note: str = "") -> Case:
+    """The officer's step is done, signed over :func:`decision_digest`: the case moves on
+    to its next steps."""
     case = _locked(case)
     step = _officer_step(case, officer)
     if case.status != CaseStatus.IN_PROGRESS:
         raise Problem(409, _("The applicant has not answered yet."), code="waiting-applicant")
-    _event(case, EventKind.APPROVED, actor=actor_of(officer), step=step.code, note=note)
+    signed = _decision_signature(case, officer, "approve", note, signature)
+    _event(case, EventKind.APPROVED, actor=actor_of(officer), step=step.code, note=note.strip(),
+           data={"signature": signature}, signature=signed)  # fmt: skip
     case.step += 1
     case.queue_agency, case.assigned_to = None, None
     case.save(update_fields=["step", "queue_agency", "assigned_to"])
@@ -613,13 +667,16 @@ def case_approve(*, case: Case, officer: Account, note: str = "") -> Case:
 
 
 @transaction.atomic
-def case_refuse(*, case: Case, officer: Account, reason: str) -> Case:
-    """Refuse the application, saying why (the applicant is told the reason)."""
+def case_refuse(*, case: Case, officer: Account, reason: str, signature: str) -> Case:
+    """Refuse the application, saying why (the applicant is told the reason), signed over
+    :func:`decision_digest`."""
     case = _locked(case)
     step = _officer_step(case, officer)
     if not reason.strip():
         raise Problem(422, _("Say why the application is refused."), code="reason-required")
-    _refuse(case, reason.strip(), actor=actor_of(officer), step=step.code)
+    signed = _decision_signature(case, officer, "refuse", reason, signature)
+    _refuse(case, reason.strip(), actor=actor_of(officer), step=step.code,
+            data={"signature": signature}, signature=signed)  # fmt: skip
     return case
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
@@ -22,4 +23,29 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+        return response
+
+
+# A logged-in session is written at most this often just to keep it alive: a person idle
+# for SESSION_COOKIE_AGE minus up to this is logged out, and a page view costs no write.
+SESSION_REFRESH_EVERY = 5 * 60  # seconds
+_REFRESHED = "qyzmet.refreshed"
+
+
+class SessionRefreshMiddleware:
+    """Push an active session's expiry on by writing it now and then, not on every request
+    (which would make every page view a database write and a commit). Sits after
+    SessionMiddleware, so that a session marked here is saved on the way out."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        if session.is_empty() or session.modified:
+            return response
+        now = int(time.time())
+        if now - int(session.get(_REFRESHED, 0)) >= SESSION_REFRESH_EVERY:
+            session[_REFRESHED] = now  # modified: SessionMiddleware saves it, expiry renewed
         return response

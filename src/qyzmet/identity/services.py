@@ -193,22 +193,36 @@ def login_failure_record(account: Account, now: datetime) -> None:
         locked.save(update_fields=fields)
 
 
+def totp_code_use(account: Account, code: str, now: datetime) -> str:
+    """Spend a code of the account's authenticator app: "accepted" once per 30-second
+    step, "used" for a step already spent (or an older one), "wrong" otherwise.
+
+    Steps either side of now are accepted for clock skew, so after a login the next
+    step's code works at once for a signature; no code works twice for anything.
+    """
+    totp = pyotp.TOTP(account.totp_secret)
+    for drift in (0, -1, 1):
+        step = int(now.timestamp()) // totp.interval + drift
+        if hmac.compare_digest(totp.generate_otp(step), code.strip()):
+            spent = Account.objects.filter(pk=account.pk, totp_last_step__lt=step).update(
+                totp_last_step=step
+            )
+            return "accepted" if spent else "used"
+    return "wrong"
+
+
 def login_check_code(*, account: Account, code: str) -> None:
     """Accept a TOTP code once: a code already used, or an older one, is refused."""
     now = timezone.now()
     account.refresh_from_db(fields=["locked_until"])
     if account.locked_until and account.locked_until > now:
         raise LoginRefused("locked")
-    totp = pyotp.TOTP(account.totp_secret)
-    for drift in (0, -1, 1):  # one 30-second step either side for clock skew
-        step = int(now.timestamp()) // totp.interval + drift
-        if hmac.compare_digest(totp.generate_otp(step), code.strip()):
-            used = Account.objects.filter(pk=account.pk, totp_last_step__lt=step).update(
-                totp_last_step=step, failed_logins=0
-            )
-            if used:
-                return
-            raise LoginRefused("code-used")
+    outcome = totp_code_use(account, code, now)
+    if outcome == "accepted":
+        Account.objects.filter(pk=account.pk).update(failed_logins=0)
+        return
+    if outcome == "used":
+        raise LoginRefused("code-used")
     login_failure_record(account, now)
     raise LoginRefused("wrong-code")
 

@@ -195,16 +195,17 @@ def _employment_card(job: m.Employment, language: str, names: _OrganisationNames
     return Card(title=names(job.employer), facts=facts)
 
 
-def _months_back(today: date, months: int) -> date:
-    """The first day of the month ``months`` months before ``today``'s month."""
-    index = today.year * 12 + today.month - 1 - months
+def recent_incomes_since(today: date | None = None) -> date:
+    """The first month "My data" lists incomes of: RECENT_MONTHS months up to this one."""
+    today = today or timezone.localdate()
+    index = today.year * 12 + today.month - 1 - (RECENT_MONTHS - 1)
     return date(index // 12, index % 12 + 1, 1)
 
 
 def _recent_incomes(
     incomes: list[m.Income], language: str, names: _OrganisationNames
 ) -> list[IncomeRow]:
-    since = _months_back(timezone.localdate(), RECENT_MONTHS - 1)
+    since = recent_incomes_since()
     return [
         IncomeRow(
             month=formatting.month_year(income.period, language),

@@ -32,7 +32,7 @@ from qyzmet.identity.services import (
     login_check_password,
     login_record,
 )
-from qyzmet.portal.dossier import dossier_page
+from qyzmet.portal.dossier import dossier_page, recent_incomes_since
 from qyzmet.portal.forms import CodeForm, PasswordLoginForm
 from qyzmet.registries.selectors import dossier_of
 from qyzmet.trust.forms import KeyFileProofForm
@@ -221,7 +221,8 @@ def my_data(request: HttpRequest) -> HttpResponse:
     account = _account(request)
     if account.kind != AccountKind.CITIZEN or account.person is None:
         return render(request, "portal/my_data_citizens_only.html")
-    page = dossier_page(dossier_of(account.person), get_language())
+    dossier = dossier_of(account.person, incomes_since=recent_incomes_since())
+    page = dossier_page(dossier, get_language())
     return render(request, "portal/my_data.html", {"page": page})
 
 

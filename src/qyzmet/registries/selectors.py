@@ -231,7 +231,8 @@ class Dossier:
     benefits: list[m.BenefitAward]
 
 
-def dossier_of(person: Person) -> Dossier:
+def dossier_of(person: Person, *, incomes_since: date | None = None) -> Dossier:
+    """The person's records; incomes from ``incomes_since`` on (all when None)."""
     return Dossier(
         person=person,
         population=m.PopulationRecord.objects.select_related(f"address__{_ANCESTORS}")
@@ -241,7 +242,7 @@ def dossier_of(person: Person) -> Dossier:
         estates=estates_owned_by(person),
         vehicles=vehicles_owned_by(person),
         employments=employments_of(person),
-        incomes=incomes_of(person),
+        incomes=incomes_of(person, since=incomes_since),
         benefits=benefits_of(person),
     )
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from urllib.parse import urlencode
 
 from cryptography import x509
@@ -25,8 +25,8 @@ from django.utils.translation import gettext as _
 from qyzmet.core.audit import audit_record
 from qyzmet.core.delivery import Message, deliver
 from qyzmet.core.errors import Problem
-from qyzmet.identity.models import Account, Agency
-from qyzmet.identity.services import actor_of
+from qyzmet.identity.models import Account, AccountKind, Agency
+from qyzmet.identity.services import actor_of, totp_code_use
 from qyzmet.trust.algorithms import algorithm_for_jws, algorithm_of_key
 from qyzmet.trust.authority import (
     held_certificate_issue,
@@ -130,8 +130,17 @@ def _masked_email(email: str) -> str:
     return f"{local[:1]}•••@{domain}"
 
 
+def confirms_with_authenticator(account: Account) -> bool:
+    """Officers and operators confirm a remote signature with their authenticator app's
+    code, as they log in; citizens with a code the platform sends by SMS or e-mail."""
+    return account.kind != AccountKind.CITIZEN
+
+
 def code_destination(account: Account) -> str:
-    """Where the code of a remote signature goes, masked; empty if nowhere."""
+    """Where the code of a remote signature goes, masked; empty if nowhere (or if the
+    signer's authenticator app makes it)."""
+    if confirms_with_authenticator(account):
+        return ""
     if account.phone:
         return _masked_phone(account.phone)
     if account.email:
@@ -143,13 +152,15 @@ def code_destination(account: Account) -> str:
 def signing_request_create(
     *, account: Account, content_sha256: str, description: str
 ) -> SigningRequest:
-    """Start a remote signature: send a one-time code to the signer's phone (or e-mail).
+    """Start a remote signature: send a one-time code to the signer's phone (or e-mail),
+    or, for officers and operators, wait for their authenticator app's code.
 
-    At most REQUESTS_PER_WINDOW requests per account per REQUEST_WINDOW; the code is
-    kept only as a keyed hash and expires after CODE_LIFETIME.
+    At most REQUESTS_PER_WINDOW requests per account per REQUEST_WINDOW; a sent code is
+    kept only as a keyed hash; the request expires after CODE_LIFETIME.
     """
     _digest_bytes(content_sha256)
-    if not (account.phone or account.email):
+    authenticator = confirms_with_authenticator(account)
+    if not (authenticator or account.phone or account.email):
         raise Problem(409, _("Your account has no phone number or e-mail to send a code to."))
     locked = Account.objects.select_for_update().get(pk=account.pk)
     now = timezone.now()
@@ -170,7 +181,7 @@ def signing_request_create(
         created_at=now,
         expires_at=now + CODE_LIFETIME,
     )
-    request.code_hash = _code_hash(str(request.public_id), code)
+    request.code_hash = "" if authenticator else _code_hash(str(request.public_id), code)
     request.save(force_insert=True)
     audit_record(
         actor=actor_of(account),
@@ -179,6 +190,8 @@ def signing_request_create(
         object_id=str(request.public_id),
         data={"content_sha256": request.content_sha256},
     )
+    if authenticator:
+        return request
     text = _("qyzmet signing code %(code)s for: %(what)s. Do not share it.") % {
         "code": code,
         "what": request.description,
@@ -217,10 +230,16 @@ def signing_request_confirm(*, request: SigningRequest, code: str) -> Signature:
                 _("The certificate for this signature is no longer valid. Start again."),
                 code="certificate-invalid",
             )
-        elif not hmac.compare_digest(locked.code_hash, _code_hash(str(locked.public_id), code)):
+        elif (checked := _code_check(locked, code, now)) != "accepted":
             locked.failed_attempts += 1
             locked.save(update_fields=["failed_attempts"])
             refusal = Problem(422, _("The code is not right."), code="code-wrong")
+            if checked == "used":
+                refusal = Problem(
+                    422,
+                    _("This code has been used. Wait for the next code in your app."),
+                    code="code-spent",
+                )
         else:
             identity = signing_identity(certificate)
             algorithm = algorithm_of_key(identity.private_key)
@@ -239,6 +258,14 @@ def signing_request_confirm(*, request: SigningRequest, code: str) -> Signature:
             locked.save(update_fields=["used_at", "signature"])
             return signature
     raise refusal
+
+
+def _code_check(request: SigningRequest, code: str, now: datetime) -> str:
+    """ "accepted", "used" (an authenticator's code spent already) or "wrong"."""
+    if confirms_with_authenticator(request.account):
+        return totp_code_use(request.account, code, now)
+    expected = _code_hash(str(request.public_id), code)
+    return "accepted" if hmac.compare_digest(request.code_hash, expected) else "wrong"
 
 
 def _signature_create(

@@ -73,6 +73,7 @@ from qyzmet.trust.selectors import (
 from qyzmet.trust.signing import (
     CODE_ATTEMPTS,
     code_destination,
+    confirms_with_authenticator,
     signature_record,
     signing_link_mac,
     signing_request_confirm,
@@ -499,6 +500,7 @@ def _choose_page(
         {
             "target": target,
             "destination": code_destination(account),
+            "authenticator": confirms_with_authenticator(account),
             "key_file_url": target.url("trust:sign-key-file"),
             "cancel_url": target.cancel_url,
             "error": error,
@@ -684,6 +686,7 @@ def sign_remote_code(request: HttpRequest, public_id: uuid.UUID) -> HttpResponse
             "target": target,
             "signing_request": signing_request,
             "destination": code_destination(account),
+            "authenticator": confirms_with_authenticator(account),
             "cancel_url": target.cancel_url,
             "receipt_url": _receipt_url(signing_request.signature, next_url)
             if signing_request.signature
