@@ -443,7 +443,7 @@ def test_the_wallet_lists_the_citizens_documents(
     response = citizen_a.client.get("/my/documents/")
     assert response.status_code == 200
     page = _text(response.content)
-    assert '<a href="/my/documents/" aria-current="page">My documents</a>' in page
+    assert '<a href="/my/" aria-current="true">My account</a>' in page
     for document in samples:
         assert document.short_code in page
         assert f'href="/my/documents/{document.public_id}/download"' in page

@@ -99,6 +99,26 @@ def test_an_account_is_texted_in_its_language(citizen_a: Persona, phone: str) ->
     assert notification is not None
     assert (notification.channel, notification.to, notification.language) == ("sms", phone, "ru")
     assert notification.text.startswith("Заявление KZ-1 (Birth registration) принято.")
+    assert notification.person == citizen_a.person  # so it shows on their "My notifications"
+
+
+def test_a_message_to_a_number_alone_is_no_ones(phone: str, citizen_a: Persona) -> None:
+    assert _queue("sms-reply:1", phone).person is None
+    filed = _queue("case:7:accepted", phone, person=citizen_a.person)
+    assert Notification.objects.get(pk=filed.pk).person == citizen_a.person
+
+
+def test_a_staff_account_is_texted_as_no_person(officer_x: Persona, phone: str) -> None:
+    account = officer_x.account
+    assert account is not None
+    account.phone = phone
+    account.save(update_fields=["phone"])
+    notification = notification_queue_for(
+        key="payout-account:1", template="payout-account-changed", context={"account": "1234"},
+        account=account, actor="test",
+    )  # fmt: skip
+    assert notification is not None
+    assert notification.person is None
 
 
 def test_an_account_without_a_phone_gets_an_e_mail(citizen_a: Persona) -> None:

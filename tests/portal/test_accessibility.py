@@ -31,6 +31,8 @@ from qyzmet.documents.models import Document, DocumentFormat
 from qyzmet.documents.samples import samples_issue
 from qyzmet.exchange.client import ExchangeClient
 from qyzmet.identity.models import Agency
+from qyzmet.messaging.models import Notification, Status
+from qyzmet.messaging.services import notification_queue, notification_queue_for
 from qyzmet.programmes import services as programmes
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.signing import signing_link
@@ -66,6 +68,10 @@ PAGES = [
     PageType("log in", "anonymous", "/login/"),
     PageType("log in: one-time code", "between_password_and_code", "/login/code/"),
     PageType("log in with a key file", "anonymous", "/login/key-file/"),
+    PageType("my account", "citizen", "/my/"),
+    PageType("my account, not a citizen", "officer_x", "/my/"),
+    PageType("my notifications", "notified_citizen", "/my/notifications/"),
+    PageType("my notifications, not a citizen", "officer_x", "/my/notifications/", status=403),
     PageType("my data", "citizen", "/my-data/"),
     PageType("my data, not a citizen", "officer_x", "/my-data/"),
     PageType("my documents", "citizen", "/my/documents/"),
@@ -131,6 +137,28 @@ def citizen(
         INCOME_STATEMENT, citizen_a.person.iin, purpose="loan-assessment", issue="LOAN-1"
     )
     assert answer.status == 200, answer.error
+    return citizen_a
+
+
+@pytest.fixture
+def notified_citizen(citizen_a: Persona) -> Persona:
+    """Citizen A, told by SMS that an application was accepted (delivered), and by e-mail
+    (which failed) that one was completed."""
+    account = citizen_a.account
+    assert account is not None
+    accepted = notification_queue_for(
+        key="case:a11y:accepted", template="case-accepted", account=account, actor="test",
+        context={"number": "KZ-2026-000042", "service": "Birth registration",
+                 "deadline": "7 December 2026"},
+    )  # fmt: skip
+    assert accepted is not None
+    Notification.objects.filter(pk=accepted.pk).update(status=Status.DELIVERED)
+    notification_queue(
+        key="case:a11y:completed", template="case-completed", to="nurlan.abenov@example.kz",
+        channel="email", language="kk", actor="test", person=citizen_a.person,
+        context={"number": "KZ-2026-000041", "service": "Birth registration"},
+    )  # fmt: skip
+    Notification.objects.filter(key="case:a11y:completed").update(status=Status.FAILED)
     return citizen_a
 
 

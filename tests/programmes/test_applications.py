@@ -126,6 +126,8 @@ def test_people_paid_without_asking_are_told_once(emergency: Programme, populati
     assert to_waiting.text.endswith(
         "To receive it, give a bank account for state payments on the portal."
     )
+    # Filed under the person each is about, for their "My notifications" page.
+    assert (to_paid.person, to_waiting.person) == (paid.person, waiting.person)
     told = Offer.objects.filter(programme=emergency, person__in=[paid.person, waiting.person])
     assert set(told.values_list("status", flat=True)) == {OfferStatus.ACCEPTED}
     assert not Offer.objects.filter(programme=emergency, offered_at__isnull=True).exists()

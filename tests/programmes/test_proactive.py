@@ -81,6 +81,8 @@ def test_birth_benefit_offered_by_sms_and_taken_up_with_a_reply(
     assert [len(texted[mother]), len(texted[father])] == [1, 1]
     # In her language (Kazakh, the default), with the codes to answer.
     assert texted[mother][0].text.endswith("Келісу үшін 1, бас тарту үшін 0 деп жауап беріңіз.")
+    offered = Notification.objects.get(key=f"offer:{offers[citizen_a.person.pk].pk}")
+    assert offered.person == citizen_a.person, "filed under her, for her My notifications"
 
     # The mother answers "1": her application is created, prefilled and submitted.
     answered = _reply(mother, "1")

@@ -36,6 +36,7 @@ from qyzmet.cases.pages import (
 )
 from qyzmet.cases.selectors import definition_of
 from qyzmet.core.errors import Problem
+from qyzmet.core.paging import page_number, page_of
 from qyzmet.core.workdays import working_days_add
 from qyzmet.identity.models import Account, Agency
 from qyzmet.identity.selectors import Principal, principal_for
@@ -106,10 +107,6 @@ def _queue_row(case: Case, principal: Principal) -> QueueRow:
 QUEUE_PAGE = 50  # rows a page: an officer works from the top; a phone shows a few
 
 
-def _page_number(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < int(text) <= 10_000 else 1
-
-
 @officer_page
 @never_cache
 @require_safe
@@ -123,10 +120,8 @@ def queue(request: HttpRequest, principal: Principal) -> HttpResponse:
     queued = selectors.queue_of(principal, agency=agency, mine=mine)
     if urgent:
         queued = queued.filter(escalated_at__isnull=False)
-    page = _page_number(request.GET.get("page", ""))
-    start = (page - 1) * QUEUE_PAGE
-    found = list(queued[start : start + QUEUE_PAGE + 1])  # one more: is there a next page?
-    rows = [_queue_row(c, principal) for c in found[:QUEUE_PAGE]]
+    page = page_of(queued, number=page_number(request.GET.get("page", "")), size=QUEUE_PAGE)
+    rows = [_queue_row(c, principal) for c in page.rows]
     filters = {k: v for k, v in (("agency", agency), ("mine", "1" if mine else ""),
                                  ("urgent", "1" if urgent else "")) if v}  # fmt: skip
     agencies = Agency.objects.filter(code__in=principal.agency_codes).order_by("code")
@@ -140,10 +135,12 @@ def queue(request: HttpRequest, principal: Principal) -> HttpResponse:
             "agency": agency or "",
             "mine": mine,
             "urgent": urgent,
-            "first": start + 1,
-            "last": start + len(rows),
-            "previous": urlencode({**filters, "page": page - 1}) if page > 1 else "",
-            "next": urlencode({**filters, "page": page + 1}) if len(found) > QUEUE_PAGE else "",
+            "first": page.first,
+            "last": page.last,
+            "previous": urlencode({**filters, "page": page.number - 1})
+            if page.has_previous
+            else "",
+            "next": urlencode({**filters, "page": page.number + 1}) if page.has_next else "",
         },
     )
 

@@ -157,7 +157,8 @@ def problem_message(problem: Problem) -> str:
 # --- the citizen's pages ---------------------------------------------------------------
 
 
-def _citizen(request: HttpRequest) -> Account | None:
+def citizen_of(request: HttpRequest) -> Account | None:
+    """The logged-in citizen's account (with their person); None for anyone else."""
     account = account_of(request)
     if account.kind != AccountKind.CITIZEN or account.person_id is None:
         return None
@@ -192,7 +193,7 @@ def page_for(
     return decorate
 
 
-citizen_page = page_for(_citizen, "cases/citizens_only.html")
+citizen_page = page_for(citizen_of, "cases/citizens_only.html")
 
 
 @citizen_page

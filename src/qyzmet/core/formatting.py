@@ -1,4 +1,5 @@
-"""Dates, numbers, money and areas as people read them in each portal language.
+"""Dates, numbers, money and areas as people read them in each portal language, and
+phone numbers and e-mail addresses masked for showing on a page.
 
 Django ships no format module for Kazakh and only some Kazakh month names, so the
 portal formats these itself. Separators are locale data and live here; every word and
@@ -8,9 +9,9 @@ word order comes from our own catalogue (``qyzmet/locale``) so translators own t
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext, pgettext_lazy
 
@@ -104,6 +105,15 @@ def long_date(value: date, language: str) -> str:
         )
 
 
+def date_time(value: datetime, language: str) -> str:
+    """A moment in the platform's time zone, "4 December 2026, 09:30" in English."""
+    local = timezone.localtime(value)
+    with translation.override(language):
+        return pgettext("date and time; keep the placeholders", "{date}, {time}").format(
+            date=long_date(local.date(), language), time=f"{local:%H:%M}"
+        )
+
+
 def month_year(value: date, language: str) -> str:
     """A month of a year, as income periods are shown: "October 2026" in English."""
     with translation.override(language):
@@ -125,3 +135,21 @@ def bars(rows: list[tuple[str, int]], language: str) -> list[Bar]:
     """A bar chart of counts, each bar as long as its share of the largest."""
     top = max((n for _label, n in rows), default=0) or 1
     return [Bar(label, integer(n, language), round(100 * n / top)) for label, n in rows]
+
+
+def masked_phone(phone: str) -> str:
+    """``+77011234567`` as ``+7 ••• ••• 45 67``: enough to recognise, not to copy."""
+    digits = [c for c in phone if c.isdigit()]
+    if len(digits) < 6:
+        return "•" * len(digits)
+    head = "+" + digits[0] if phone.startswith("+") else digits[0]
+    hidden = "•" * (len(digits) - 5)
+    tail = "".join(digits[-4:])
+    groups = [hidden[i : i + 3] for i in range(0, len(hidden), 3)]
+    return " ".join([head, *groups, tail[:2], tail[2:]])
+
+
+def masked_email(email: str) -> str:
+    """``nurlan@example.kz`` as ``n•••@example.kz``: the person knows their own address."""
+    local, _at, domain = email.partition("@")
+    return f"{local[:1]}•••@{domain}"

@@ -34,8 +34,10 @@ _REFRESHED = "qyzmet.refreshed"
 
 class SessionRefreshMiddleware:
     """Push an active session's expiry on by writing it now and then, not on every request
-    (which would make every page view a database write and a commit). Sits after
-    SessionMiddleware, so that a session marked here is saved on the way out."""
+    (which would make every page view a database write and a commit). A session is stamped
+    whenever it is saved anyway (at login, say) and written just to renew it once its stamp
+    is SESSION_REFRESH_EVERY old; one never stamped (not made by a request) is left alone.
+    Sits after SessionMiddleware, so that a session marked here is saved on the way out."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -43,9 +45,10 @@ class SessionRefreshMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         session = request.session
-        if session.is_empty() or session.modified:
-            return response
         now = int(time.time())
-        if now - int(session.get(_REFRESHED, 0)) >= SESSION_REFRESH_EVERY:
+        if session.modified:
+            if not session.is_empty():
+                session[_REFRESHED] = now  # saved anyway: the stamp costs nothing
+        elif now - int(session.get(_REFRESHED, now)) >= SESSION_REFRESH_EVERY:
             session[_REFRESHED] = now  # modified: SessionMiddleware saves it, expiry renewed
         return response

@@ -36,13 +36,6 @@ def _language() -> str:
     return get_language() or "en"
 
 
-def _moment(value: datetime, language: str) -> str:
-    local = timezone.localtime(value)
-    return pgettext("date and time; keep the placeholders", "{date}, {time}").format(
-        date=formatting.long_date(local.date(), language), time=f"{local:%H:%M}"
-    )
-
-
 def _day(value: datetime, language: str) -> str:
     return formatting.long_date(timezone.localtime(value).date(), language)
 
@@ -82,7 +75,7 @@ class AccessRow:
 
 def _access_row(entry: selectors.TrackerEntry, language: str) -> AccessRow:
     return AccessRow(
-        when=_moment(entry.at, language),
+        when=formatting.date_time(entry.at, language),
         client_name=entry.client_name,
         client=entry.client,
         service_title=entry.service_title,
@@ -156,7 +149,9 @@ def _consent_card(consent: Consent, now: datetime, language: str) -> ConsentCard
         active=state == ConsentState.ACTIVE,
         status=_consent_status(consent, state, language),
         facts=[
-            formatting.Fact(gettext("Given on"), _moment(consent.granted_at, language)),
+            formatting.Fact(
+                gettext("Given on"), formatting.date_time(consent.granted_at, language)
+            ),
             formatting.Fact(pgettext("consent", "Valid until"), last_day),
         ],
     )

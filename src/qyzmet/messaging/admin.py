@@ -17,7 +17,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ("key", "public_id", "provider_id")
     search_help_text = _("Exact key, public id or gateway's message id.")
     fields = (
-        "public_id", "key", "channel", "to", "language", "template", "context", "text",
+        "public_id", "key", "channel", "to", "person", "language", "template", "context", "text",
         "status", "attempts", "next_attempt_at", "last_attempt_at", "provider_id",
         "last_error", "created_at", "sent_at", "delivered_at",
     )  # fmt: skip

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from qyzmet.core.ids import PublicIdField
+from qyzmet.identity.models import Person
 
 
 class Channel(models.TextChoices):
@@ -42,6 +43,13 @@ class Notification(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True)
     channel = models.CharField(_("channel"), max_length=5, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=254)
+    # Whom it is for, when the caller knows: the person can then read it on their "My
+    # notifications" page. Not inferred from ``to``: one phone may serve several people.
+    # The index below serves that page, so the column needs none of its own.
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+", db_index=False,
+    )  # fmt: skip
     language = models.CharField(_("language"), max_length=2, choices=Language.choices)
     template = models.CharField(_("template"), max_length=60)
     context = models.JSONField(_("context"), default=dict)
@@ -65,6 +73,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["provider_id"], name="messaging_provider_id"),
             models.Index(fields=["status", "last_attempt_at"], name="messaging_stuck"),
+            # A person's notifications, newest first (messaging.selectors.notifications_of).
+            models.Index(fields=["person", "-created_at", "-id"], name="messaging_of_person"),
         ]
 
     def __str__(self) -> str:

@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from qyzmet.core.audit import SYSTEM_ACTOR, audit_record
-from qyzmet.identity.models import Account
+from qyzmet.identity.models import Account, Person
 from qyzmet.messaging import tasks
 from qyzmet.messaging.adapters import (
     PermanentFailure,
@@ -60,10 +60,14 @@ def notification_queue(
     channel: str,
     language: str,
     actor: str,
+    person: Person | None = None,
 ) -> Notification:
     """Queue one message, once per ``key``: if a notification with this key exists (also
     one queued at this moment by another transaction), it is returned unchanged and
     nothing more is sent. Raises TemplateError for an unknown template or wrong context.
+
+    ``person`` is whom it is for, when the caller knows: it shows on their "My
+    notifications" page. Leave it None for a message to a number or address alone.
     """
     if channel not in Channel.values:
         raise ValueError(f"unknown channel {channel!r}")
@@ -76,7 +80,7 @@ def notification_queue(
     if existing is not None:
         return existing
     notification = Notification(
-        key=key, channel=channel, to=to, language=language, template=template,
+        key=key, channel=channel, to=to, person=person, language=language, template=template,
         context=context, text=text,
     )  # fmt: skip
     try:
@@ -100,7 +104,8 @@ def notification_queue_for(
     *, key: str, template: str, context: dict[str, str], account: Account, actor: str
 ) -> Notification | None:
     """Queue a message to an account: by SMS to its phone, else by e-mail, in its
-    preferred language; None when the account has neither."""
+    preferred language, for the account's person (none for a staff account); None when
+    the account has neither phone nor e-mail."""
     if account.phone:
         channel, to = Channel.SMS, account.phone
     elif account.email:
@@ -112,7 +117,7 @@ def notification_queue_for(
         language = Language.KK
     return notification_queue(
         key=key, template=template, context=context, to=to, channel=channel,
-        language=language, actor=actor,
+        language=language, actor=actor, person=account.person,
     )  # fmt: skip
 
 
@@ -342,6 +347,8 @@ def sms_inbound_receive(*, provider_id: str, sender: str, text: str, at: datetim
         object_id=provider_id, data={"handled_by": inbound.handled_by},
     )  # fmt: skip
     if reply:
+        # Answered to the phone and kept off anyone's "My notifications": ``account`` is only
+        # the first account with this phone, and a phone may be shared.
         notification_queue(
             key=f"sms-reply:{provider_id}", template="sms-reply", context={"text": reply},
             to=inbound.sender, channel=Channel.SMS,

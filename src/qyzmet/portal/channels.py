@@ -9,7 +9,6 @@ a plain refusal, and an app's malformed request a plain error page, never a 500.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 from uuid import UUID
@@ -19,8 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
-from django.utils.translation import get_language, gettext, pgettext
+from django.utils.translation import get_language, gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from oauth2_provider import views as oauth
@@ -39,14 +37,6 @@ def _account(request: HttpRequest) -> Account:
     if not isinstance(user, Account):
         raise PermissionDenied
     return user
-
-
-def _moment(value: datetime) -> str:
-    language = get_language() or "en"
-    local = timezone.localtime(value)
-    return pgettext("date and time; keep the placeholders", "{date}, {time}").format(
-        date=formatting.long_date(local.date(), language), time=f"{local:%H:%M}"
-    )
 
 
 def _origin(uri: str) -> str:
@@ -146,7 +136,7 @@ def _connected_app(authorization: ClientAuthorization) -> ConnectedApp:
         public_id=authorization.public_id,
         name=authorization.application.name,
         scopes=[scope_wording(scope) for scope in authorization.scopes],
-        since=_moment(authorization.granted_at),
+        since=formatting.date_time(authorization.granted_at, get_language() or "en"),
     )
 
 

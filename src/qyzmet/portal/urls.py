@@ -1,6 +1,6 @@
 from django.urls import path
 
-from qyzmet.portal import channels, installable, operator, views
+from qyzmet.portal import account, channels, installable, operator, views
 
 app_name = "portal"
 
@@ -10,6 +10,8 @@ urlpatterns = [
     path("login/code/", views.login_code, name="login-code"),
     path("login/key-file/", views.login_key_file, name="login-key-file"),
     path("logout/", views.logout_view, name="logout"),
+    path("my/", account.my_account, name="my-account"),
+    path("my/notifications/", account.my_notifications, name="my-notifications"),
     path("my-data/", views.my_data, name="my-data"),
     path("operator/", operator.overview, name="operator"),
     path("my/apps/", channels.connected_apps, name="connected-apps"),

@@ -475,7 +475,8 @@ def offers_send(programme: Programme, *, limit: int) -> int:
     portal."""
     definition = definition_of(programme)
     offers = list(
-        Offer.objects.select_for_update(skip_locked=True)
+        Offer.objects.select_for_update(skip_locked=True, of=("self",))
+        .select_related("person")  # each message is filed under its person, read at once
         .filter(TO_TELL, programme=programme)
         .order_by("pk")[:limit]
     )
@@ -539,6 +540,7 @@ def _offer_text(offer: Offer, definition: ProgrammeDefinition, account: Account,
         key=f"offer:{offer.pk}", template="programme-offer",
         context={"text": text, "accept": codes[ACCEPT], "decline": codes[DECLINE]},
         to=account.phone, channel="sms", language=_language_of(account), actor=ACTOR,
+        person=offer.person,
     )  # fmt: skip
 
 
@@ -551,6 +553,7 @@ def _notice_text(offer: Offer, account: Account, text: str, iban: str | None) ->
     notification_queue(
         key=f"offer:{offer.pk}", template=template, context=context,
         to=account.phone, channel="sms", language=_language_of(account), actor=ACTOR,
+        person=offer.person,
     )  # fmt: skip
 
 

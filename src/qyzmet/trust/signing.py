@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from qyzmet.core.audit import audit_record
 from qyzmet.core.delivery import Message, deliver
 from qyzmet.core.errors import Problem
+from qyzmet.core.formatting import masked_email, masked_phone
 from qyzmet.identity.models import Account, AccountKind, Agency
 from qyzmet.identity.services import actor_of, totp_code_use
 from qyzmet.trust.algorithms import algorithm_for_jws, algorithm_of_key
@@ -113,23 +114,6 @@ def remote_certificate_for(account: Account) -> Certificate:
     )
 
 
-def _masked_phone(phone: str) -> str:
-    """``+77011234567`` as ``+7 ••• ••• 45 67``: enough to recognise, not to copy."""
-    digits = [c for c in phone if c.isdigit()]
-    if len(digits) < 6:
-        return "•" * len(digits)
-    head = "+" + digits[0] if phone.startswith("+") else digits[0]
-    hidden = "•" * (len(digits) - 5)
-    tail = "".join(digits[-4:])
-    groups = [hidden[i : i + 3] for i in range(0, len(hidden), 3)]
-    return " ".join([head, *groups, tail[:2], tail[2:]])
-
-
-def _masked_email(email: str) -> str:
-    local, _at, domain = email.partition("@")
-    return f"{local[:1]}•••@{domain}"
-
-
 def confirms_with_authenticator(account: Account) -> bool:
     """Officers and operators confirm a remote signature with their authenticator app's
     code, as they log in; citizens with a code the platform sends by SMS or e-mail."""
@@ -142,9 +126,9 @@ def code_destination(account: Account) -> str:
     if confirms_with_authenticator(account):
         return ""
     if account.phone:
-        return _masked_phone(account.phone)
+        return masked_phone(account.phone)
     if account.email:
-        return _masked_email(account.email)
+        return masked_email(account.email)
     return ""
 
 
