@@ -31,23 +31,31 @@ AGENCY_X = "internal-affairs"
 AGENCY_Y = "labour"
 
 
-@pytest.fixture(autouse=True)
-def _qyzmet_home(tmp_path_factory: pytest.TempPathFactory, settings: object) -> Path:
+@pytest.fixture(scope="session")
+def qyzmet_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Keys and files of each test session live in a temporary QYZMET_HOME."""
     home = tmp_path_factory.getbasetemp() / "qyzmet-home"
     home.mkdir(exist_ok=True)
-    settings.QYZMET_HOME = home  # type: ignore[attr-defined]
-    # The simulated banks are an outside party with state of their own (closed accounts,
-    # files answered): each test starts with banks that know nothing of earlier tests.
-    shutil.rmtree(home / "bank-simulator", ignore_errors=True)
     return home
 
 
 @pytest.fixture(autouse=True)
+def _qyzmet_home(qyzmet_home: Path, settings: object) -> Path:
+    settings.QYZMET_HOME = qyzmet_home  # type: ignore[attr-defined]
+    # The simulated banks are an outside party with state of their own (closed accounts,
+    # files answered): each test starts with banks that know nothing of earlier tests.
+    shutil.rmtree(qyzmet_home / "bank-simulator", ignore_errors=True)
+    return qyzmet_home
+
+
+# Argon2 (the production hasher) costs about 0.2 s a password and most tests make several
+# accounts; tests that are about hashing ask for Argon2 themselves.
+FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings: object) -> None:
-    """Argon2 (the production hasher) costs about 0.2 s a password and most tests make
-    several accounts; tests that are about hashing ask for Argon2 themselves."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # type: ignore[attr-defined]
+    settings.PASSWORD_HASHERS = FAST_PASSWORD_HASHERS  # type: ignore[attr-defined]
 
 
 @dataclass
@@ -95,8 +103,7 @@ def agencies(db: None) -> dict[str, Agency]:
     return {agency.code: agency for agency in agency_ensure_defaults()}
 
 
-@pytest.fixture
-def citizen_a(db: None) -> Persona:
+def citizen_a_create() -> Persona:
     home = factories.address()
     subject = factories.person(surname="Abenov", given_name="Nurlan", address_unit=home)
     account = citizen_account_create(iin=subject.iin, password=PASSWORD)
@@ -105,8 +112,7 @@ def citizen_a(db: None) -> Persona:
     return Persona("citizen A", account, _logged_in(account), subject)
 
 
-@pytest.fixture
-def citizen_b(db: None) -> Persona:
+def citizen_b_create() -> Persona:
     subject = factories.person(surname="Bekova", given_name="Aigerim", sex="F")
     account = citizen_account_create(iin=subject.iin, password=PASSWORD)
     account.phone = "+77010000002"
@@ -114,7 +120,17 @@ def citizen_b(db: None) -> Persona:
     return Persona("citizen B", account, _logged_in(account), subject)
 
 
-def _officer(agency: Agency, username: str) -> Persona:
+@pytest.fixture
+def citizen_a(db: None) -> Persona:
+    return citizen_a_create()
+
+
+@pytest.fixture
+def citizen_b(db: None) -> Persona:
+    return citizen_b_create()
+
+
+def officer_create(agency: Agency, username: str) -> Persona:
     account = staff_account_create(
         username=username,
         password=PASSWORD,
@@ -128,16 +144,15 @@ def _officer(agency: Agency, username: str) -> Persona:
 
 @pytest.fixture
 def officer_x(agencies: dict[str, Agency]) -> Persona:
-    return _officer(agencies[AGENCY_X], "officer.x")
+    return officer_create(agencies[AGENCY_X], "officer.x")
 
 
 @pytest.fixture
 def officer_y(agencies: dict[str, Agency]) -> Persona:
-    return _officer(agencies[AGENCY_Y], "officer.y")
+    return officer_create(agencies[AGENCY_Y], "officer.y")
 
 
-@pytest.fixture
-def operator(db: None) -> Persona:
+def operator_create() -> Persona:
     account = staff_account_create(
         username="operator",
         password=PASSWORD,
@@ -145,6 +160,11 @@ def operator(db: None) -> Persona:
         display_name="Platform operator",
     )
     return Persona("operator", account, _logged_in(account))
+
+
+@pytest.fixture
+def operator(db: None) -> Persona:
+    return operator_create()
 
 
 @pytest.fixture

@@ -150,8 +150,8 @@ def test_a_right_lookup_with_a_wrong_secret_is_refused(personas: dict[str, Perso
 
 def test_a_token_cannot_manage_tokens(personas: dict[str, Persona]) -> None:
     citizen = personas["citizen_a"]
-    secret = _issue(citizen, "identity:read", "registries:read")["secret"]
-    token_id = AccessToken.objects.get(account=citizen.account).public_id
+    issued = _issue(citizen, "identity:read", "registries:read")
+    secret, token_id = issued["secret"], issued["id"]
     bearer = {"Authorization": f"Bearer {secret}"}
     create = json_call("POST", TOKENS, {"name": "minted", "scopes": ["identity:read"]})
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from uuid import UUID
 
@@ -100,11 +100,12 @@ class Holdings:
     certificate_serial: str  # a SIGN certificate whose key they keep in a key file
     key_file_signature: dict[str, str]  # a well-formed POST /trust/signatures body, by that key
     signature_id: UUID  # a signature already recorded with that key
-    signing_request_id: UUID  # a remote signature waiting for its code
-    signing_code: str  # the code texted to their phone
     exchange_issue: str  # the case for which the exchange gave out data about them
     consent_id: UUID  # their live consent letting the bank get their income statement
     fee_id: UUID  # a state fee asked of them, awaiting payment
+    # Made for each test (holdings_for_test), the code living minutes only:
+    signing_request_id: UUID = NO_CASE  # a remote signature waiting for its code
+    signing_code: str = ""  # the code texted to their phone
     # Applications (built only for the tests that need them, being slow to build):
     draft_case_id: UUID = NO_CASE  # a sample-certificate application: paid, signed, a draft
     queued_case_id: UUID = NO_CASE  # a submitted one, waiting for an officer of agency X
@@ -330,9 +331,9 @@ def programmes_build(person: Person) -> None:
     )  # fmt: skip
 
 
-def holdings_build(
-    account: Account, *, serial: int, with_cases: bool = False, with_programmes: bool = False
-) -> Holdings:
+def holdings_build(account: Account, *, serial: int) -> Holdings:
+    """The records that last: a test module builds them once and each of its tests runs
+    in a savepoint rolled back afterwards (``holdings_for_test`` adds what cannot last)."""
     person = account.person
     assert person is not None
     trust_init()
@@ -373,13 +374,6 @@ def holdings_build(
     catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="test-operator")
     PayoutAccount.objects.create(person=person, iban=kz_iban("101", f"{serial:013d}"),
                                  bic="DALAKZKA", source=PayoutAccountSource.KNOWN)  # fmt: skip
-    if with_programmes:
-        programmes_build(person)
-    assert account.phone, "the personas have phones for one-time codes"
-    with TestCase.captureOnCommitCallbacks(execute=True):  # the code is texted on commit
-        waiting = signing_request_create(
-            account=account, content_sha256=body["content_sha256"], description="lease agreement"
-        )
     return Holdings(
         person=person,
         account=account,
@@ -400,8 +394,6 @@ def holdings_build(
         certificate_serial=certificate.serial,
         key_file_signature=body,
         signature_id=signature.public_id,
-        signing_request_id=waiting.public_id,
-        signing_code=signing_code(account.phone),
         exchange_issue=exchange_issue,
         consent_id=consent.public_id,
         fee_id=fee_request(
@@ -411,20 +403,38 @@ def holdings_build(
             description="State fee",
             actor="system",
         ).public_id,
+    )
+
+
+def holdings_for_test(
+    lasting: Holdings, *, with_cases: bool = False, with_programmes: bool = False
+) -> Holdings:
+    """``lasting`` with fresh objects of the person and account (a test may change them),
+    a remote signing request waiting for the code just texted, and, for the tests of their
+    endpoints, applications or programmes (slow to build, so only where needed)."""
+    account = Account.objects.select_related("person").get(pk=lasting.account.pk)
+    person = account.person
+    assert person is not None
+    assert account.phone, "the personas have phones for one-time codes"
+    if with_programmes:
+        programmes_build(person)
+    with TestCase.captureOnCommitCallbacks(execute=True):  # the code is texted on commit
+        waiting = signing_request_create(
+            account=account,
+            content_sha256=lasting.key_file_signature["content_sha256"],
+            description="lease agreement",
+        )
+    cases = cases_build(account) if with_cases else (NO_CASE,) * 5
+    return replace(
+        lasting,
+        person=person,
+        account=account,
+        signing_request_id=waiting.public_id,
+        signing_code=signing_code(account.phone),
         offered=with_programmes,
-        **dict(
-            zip(
-                (
-                    "draft_case_id",
-                    "queued_case_id",
-                    "situation_id",
-                    "approval_signature_id",
-                    "refusal_signature_id",
-                ),
-                cases_build(account),
-                strict=True,
-            )
-            if with_cases
-            else ()
-        ),
+        draft_case_id=cases[0],
+        queued_case_id=cases[1],
+        situation_id=cases[2],
+        approval_signature_id=cases[3],
+        refusal_signature_id=cases[4],
     )

@@ -1,0 +1,15 @@
+"""A citizen's applications and life situations, in real Chromium: see
+``pages.page_type_check`` for what each must pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.portal.accessibility.pages import APPLICATIONS, Visit, page_type_check
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("visit", APPLICATIONS, indirect=True, ids=str)
+def test_page_type(visit: Visit) -> None:
+    page_type_check(visit)

@@ -1,0 +1,15 @@
+"""The pages of a logged-in citizen (and of an officer who opens one), in real Chromium: see
+``pages.page_type_check`` for what each must pass."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.portal.accessibility.pages import CITIZEN, Visit, page_type_check
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.mark.parametrize("visit", CITIZEN, indirect=True, ids=str)
+def test_page_type(visit: Visit) -> None:
+    page_type_check(visit)
