@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "qyzmet.cases",
     "qyzmet.payments",
     "qyzmet.programmes",
+    "qyzmet.crossborder",
     "qyzmet.api",
     "qyzmet.portal",
 ]

@@ -262,8 +262,9 @@ def test_the_tracker_reads_a_fixed_number_of_queries(
     with django_assert_num_queries(4):  # rows, subsystems, services, purposes
         page = selectors.tracker_of(a.iin, language="en")
     assert len(page.entries) == 20
-    # The session's six, the caller's person (for the IIN), then the tracker's four.
-    with django_assert_num_queries(5 + 1 + 4):  # a citizen has no agency memberships to read
+    # The session and its account (reading writes no session), the caller's person
+    # (for the IIN), then the tracker's four.
+    with django_assert_num_queries(2 + 1 + 4):  # a citizen has no agency memberships to read
         response = citizen_a.client.get(TRACKER_API)
     assert len(response.json()["accesses"]) == 20
 

@@ -84,7 +84,7 @@ def xades_sign(
         algorithm = SignatureMethod.ECDSA_SHA256
     else:
         raise FormatError("unsupported-key", "XAdES signing needs an RSA or EC key")
-    root = _parse(xml)
+    root = xml_parse(xml)
     xades_signer = _WholeDocumentSigner(
         signature_algorithm=algorithm,
         digest_algorithm=DigestAlgorithm.SHA256,
@@ -122,13 +122,14 @@ def xades_inspect(xml: bytes) -> list[SignatureFacts]:
     its certificates join ``embedded_certificates``. Raises :class:`FormatError` (``not-xml``)
     for bytes that are not well-formed XML without DTD.
     """
-    root = _parse(xml)
+    root = xml_parse(xml)
     signatures = list(root.iter(f"{{{_DS}}}Signature"))
     return [_facts(xml, root, index, signature) for index, signature in enumerate(signatures)]
 
 
-def _parse(xml: bytes) -> etree._Element:
-    # No DTDs, entities or network: documents come from outside.
+def xml_parse(xml: bytes) -> etree._Element:
+    """The root of ``xml``, parsed as documents from outside must be: no DTD, no entities,
+    no network. Raises :class:`FormatError` (``not-xml``) otherwise."""
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, remove_comments=False
     )
