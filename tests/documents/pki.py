@@ -36,9 +36,11 @@ class Pki:
     tsa_certificate: x509.Certificate
     tsa_key: rsa.RSAPrivateKey
 
-    def timestamper(self) -> DummyTimeStamper:
-        """A TSA in-process that signs with :attr:`tsa_key` and embeds its chain."""
+    def timestamper(self, at: datetime | None = None) -> DummyTimeStamper:
+        """A TSA in-process that signs with :attr:`tsa_key` and embeds its chain; its tokens
+        say ``at`` when given (else the moment they are made)."""
         return DummyTimeStamper(
+            fixed_dt=at,
             tsa_cert=_to_asn1(self.tsa_certificate),
             tsa_key=asn1_keys.PrivateKeyInfo.load(
                 self.tsa_key.private_bytes(

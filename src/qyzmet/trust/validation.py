@@ -9,7 +9,7 @@ short codes (``untrusted``, ``expired``, ``not-yet-valid``, ``revoked``,
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -142,14 +142,17 @@ def certificate_check(
     carried: Sequence[x509.Certificate] = (),
     anchor_kind: AnchorKind = AnchorKind.CA,
     usage: x509.ObjectIdentifier | None = None,
+    anchors: Mapping[str, x509.Certificate] | None = None,
 ) -> CertificateCheck:
-    """Check ``certificate`` as of ``at`` against the active trust list of ``anchor_kind``.
+    """Check ``certificate`` as of ``at`` against the active trust list of ``anchor_kind``,
+    or against ``anchors`` (by SHA-256) when given: a partner state's roots, as its trust
+    list stood at ``at``.
 
     ``carried`` are intermediate certificates the signature brought along; they are never
     trusted by themselves. ``usage`` is an extended key usage the end certificate must
     allow (e.g. time stamping for a TSA).
     """
-    anchors = _anchors(anchor_kind)
+    anchors = dict(anchors) if anchors is not None else _anchors(anchor_kind)
     own = {
         c.sha256: x509_of(c)
         for c in Certificate.objects.filter(purpose__in=["root-ca", "issuing-ca"])
