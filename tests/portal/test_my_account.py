@@ -92,8 +92,7 @@ def test_the_menu_is_short_and_says_who_it_is_for(personas: dict[str, Persona]) 
     ]  # fmt: skip
     assert menu("officer_x") == ["Home[page]", "Services", "Queue", "My account", "Log out"]
     assert menu("operator") == [
-        "Home[page]", "Services", "My applications", "My account", "Operator overview",
-        "Administration", "Log out",
+        "Home[page]", "Services", "My account", "Operator overview", "Administration", "Log out",
     ]  # fmt: skip
 
 
