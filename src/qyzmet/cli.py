@@ -58,6 +58,14 @@ USAGE = """usage: qyzmet COMMAND [options]
   programme load [DIR] | run CODE [--resume] [--on DATE] | status CODE
             | pause CODE [--resume]
                         load programmes; run a mass programme (resumable); see it; pause it
+  crossborder partner CC --name N --endpoint URL --organisation ID --trust-list FILE
+                [--document-type T]... [--exchange-client ID] | trust-list --out FILE
+                        join a partner state's node; write this node's trust list
+  crossborder send --to CC --type T (--case N | --national-id ID --first-month M
+                --last-month M | --file F...)
+  crossborder status [MESSAGE_ID [--evidence FILE]] [--send-now [CC]]
+  crossborder verify FILE --country CC [--language kk|ru|en] [--report FILE]
+                        send to partner states; see the journal; check a foreign signature
   oauth register --name N --redirect-uri URI [--redirect-uri URI] [--public]
                         register a bank app or bot as an OAuth client (docs/channels.md)
   manage ARGS...        any Django management command
@@ -76,6 +84,7 @@ GROUPS = {
         "init", "member", "subsystem", "certify", "service", "grant", "revoke", "mediator",
         "seal", "verify", "export", "bundle-verify",
     },
+    "crossborder": {"partner", "trust-list", "send", "status", "verify"},
     "rules": {"check", "publish", "list", "explain", "count", "replay"},
     "catalog": {"check", "load", "list"},
     "programme": {"load", "run", "status", "pause"},

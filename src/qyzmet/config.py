@@ -40,6 +40,8 @@ class Config:
     delivery_adapter: str
     # The exchange instance this node belongs to (the first part of every member identifier).
     exchange_instance: str
+    # The state this node serves (ISO 3166-1 alpha-2): its name among partner states.
+    country: str
     # The code of this node's mediator subsystem: unique per node, as other nodes register it.
     exchange_mediator: str
     # TLS terminators (IP addresses) trusted to pass a verified client certificate, and the
@@ -61,6 +63,9 @@ class Config:
     admission_backlog: int
     worker_niceness: int  # added to a worker's nice value: web requests come first
     payout_bank: str  # dotted path of the payout bank adapter; empty: the simulator
+    # Dotted path of the register of convictions partner states' requests are answered
+    # from (docs/crossborder.md); empty: the simulator.
+    convictions_register: str
     # The RSA key OpenID Connect ID tokens are signed with (PEM); created on first run.
     oidc_key_file: Path
 
@@ -87,6 +92,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         blob_store=env.get("QYZMET_BLOB_STORE", ""),
         delivery_adapter=env.get("QYZMET_DELIVERY_ADAPTER", ""),
         exchange_instance=env.get("QYZMET_EXCHANGE_INSTANCE", "QZ"),
+        country=env.get("QYZMET_COUNTRY", "KZ").upper(),
         exchange_mediator=env.get("QYZMET_EXCHANGE_MEDIATOR", "mediator"),
         tls_proxies=tuple(
             address.strip()
@@ -104,6 +110,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         admission_backlog=int(_number(env, "QYZMET_ADMISSION_BACKLOG", "50000")),
         worker_niceness=int(_number(env, "QYZMET_WORKER_NICENESS", "10")),
         payout_bank=env.get("QYZMET_PAYOUT_BANK", ""),
+        convictions_register=env.get("QYZMET_CONVICTIONS_REGISTER", ""),
         oidc_key_file=Path(env["QYZMET_OIDC_KEY_FILE"]).resolve()
         if env.get("QYZMET_OIDC_KEY_FILE")
         else home / "keys" / "oidc-rs256.pem",

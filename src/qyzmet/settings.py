@@ -32,6 +32,8 @@ else:  # offline: each e-mail is a file under QYZMET_HOME/outbox/email/
 QYZMET_EXCHANGE_INSTANCE = CONFIG.exchange_instance
 QYZMET_HOLIDAY_CALENDAR = CONFIG.holiday_calendar
 QYZMET_EXCHANGE_MEDIATOR = CONFIG.exchange_mediator
+# The state this node serves among partner states (docs/crossborder.md).
+QYZMET_COUNTRY = CONFIG.country
 QYZMET_TLS_PROXIES = CONFIG.tls_proxies
 QYZMET_TLS_CLIENT_HEADER = CONFIG.tls_client_header
 SECRET_KEY = CONFIG.secret_key
@@ -157,6 +159,7 @@ QYZMET_WORKER_NICENESS = CONFIG.worker_niceness
 
 # The banks mass payments go through (docs/programmes.md): a dotted path, or the simulator.
 QYZMET_PAYOUT_BANK = CONFIG.payout_bank
+QYZMET_CONVICTIONS_REGISTER = CONFIG.convictions_register
 
 # How often the worker seals new audit entries, in seconds.
 AUDIT_SEAL_INTERVAL = 10
@@ -175,6 +178,7 @@ QYZMET_PERIODIC_JOBS = [
     "qyzmet.programmes.services.events_offer",
     "qyzmet.programmes.services.offers_send_due",
     "qyzmet.programmes.services.payouts_advance",
+    "qyzmet.crossborder.delivery.deliveries_resume",
 ]
 
 # Surge-proof intake (docs/operations.md): limits on unsafe /api/v1 requests; 0 turns one off.

@@ -12,6 +12,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("trust/", include("qyzmet.trust.urls")),
     path("", include("qyzmet.exchange.urls")),
+    path("", include("qyzmet.crossborder.urls")),
     path("", include("qyzmet.documents.urls")),
     path("", include("qyzmet.payments.urls")),
     path("", include("qyzmet.programmes.urls")),

@@ -145,6 +145,8 @@ class EventKind(models.TextChoices):
     REFUSED = "refused", _("refused")
     WITHDRAWN = "withdrawn", _("withdrawn")
     UNLOCKED = "unlocked", _("can now be applied for")
+    FOREIGN_REQUESTED = "foreign_requested", _("document requested from a partner state")
+    FOREIGN_RECEIVED = "foreign_received", _("document received from a partner state")
 
 
 class CaseEvent(models.Model):

@@ -731,6 +731,16 @@ def case_info_provide(
 
 
 @transaction.atomic
+def case_foreign_document_note(
+    *, case: Case, kind: EventKind, actor: str, note: str, data: dict[str, Any]
+) -> CaseEvent:
+    """Put on the case's timeline a document asked of a partner state, or received from one
+    (``kind``: FOREIGN_REQUESTED or FOREIGN_RECEIVED); ``data`` names the message."""
+    if kind not in (EventKind.FOREIGN_REQUESTED, EventKind.FOREIGN_RECEIVED):
+        raise ValueError(f"not a cross-border event: {kind}")
+    return _event(case, kind, actor=actor, note=note, data=data)
+
+
 def cases_escalate_due(*, today: date | None = None, ahead_working_days: int = 1) -> int:
     """Mark every application waiting for an officer whose deadline is at most
     ``ahead_working_days`` away: escalated cases lead their agency's queue."""

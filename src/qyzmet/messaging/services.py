@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from qyzmet.core.audit import SYSTEM_ACTOR, audit_record
+from qyzmet.core.retries import retry_delay
 from qyzmet.identity.models import Account, Person
 from qyzmet.messaging import tasks
 from qyzmet.messaging.adapters import (
@@ -124,12 +125,6 @@ def notification_queue_for(
 # --- sending ---------------------------------------------------------------------------
 
 
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th attempt failed transiently."""
-    factor: int = RETRY_FACTOR ** max(attempts - 1, 0)
-    return min(RETRY_FIRST * factor, RETRY_CAP)
-
-
 def notification_send_attempt(*, notification_id: int) -> str:
     """One attempt to send a queued notification; returns what became of it.
 
@@ -187,7 +182,9 @@ def _sent(notification: Notification, provider_id: str) -> str:
 def _attempt_failed(notification: Notification, error: str, *, permanent: bool) -> str:
     sending = Notification.objects.filter(pk=notification.pk, status=Status.SENDING)
     if not permanent and notification.attempts < MAX_ATTEMPTS:
-        at = timezone.now() + retry_delay(notification.attempts)
+        at = timezone.now() + retry_delay(
+            notification.attempts, first=RETRY_FIRST, factor=RETRY_FACTOR, cap=RETRY_CAP
+        )
         if sending.update(status=Status.QUEUED, next_attempt_at=at, last_error=error):
             tasks.notification_send.using(run_after=at).enqueue(notification.pk)
         return "retry"

@@ -1,0 +1,86 @@
+"""This node as partner states see it: its party (country and organisation), the seal it
+signs envelopes, receipts and error signals with, and the trust list it publishes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.utils import timezone
+
+from qyzmet.crossborder.envelope import Party
+from qyzmet.crossborder.trustlist import (
+    CA,
+    GRANTED,
+    TSA,
+    Status,
+    TrustedService,
+    TrustList,
+    trust_list_write,
+)  # fmt: skip
+from qyzmet.identity.models import Agency
+from qyzmet.trust.authority import (
+    Subject,
+    ca_certificate,
+    platform_seal_ensure,
+    signing_identity,
+    x509_of,
+)
+from qyzmet.trust.models import Certificate, Purpose
+from qyzmet.trust.signer import SigningIdentity
+
+# The agency that runs the node (as it runs the exchange's mediator).
+NODE_AGENCY = "digital"
+# How often partners are told to fetch the list again.
+TRUST_LIST_VALIDITY = timedelta(days=30)
+
+
+def own_party() -> Party:
+    agency = Agency.objects.select_related("organisation").get(code=NODE_AGENCY)
+    return Party(settings.QYZMET_COUNTRY, agency.organisation.bin)
+
+
+def _node_subject() -> Subject:
+    country = settings.QYZMET_COUNTRY
+    return Subject(
+        common_name=f"qyzmet cross-border node {country}",
+        organisation=own_party().organisation,
+        country=country,
+    )
+
+
+@lru_cache(maxsize=4)
+def _signer_of(certificate_sha256: str) -> SigningIdentity:
+    return signing_identity(Certificate.objects.get(sha256=certificate_sha256))
+
+
+def own_signer() -> SigningIdentity:
+    """The node's seal (a platform-held key under its root), issued on first use; the
+    unsealed key is kept in this process, as a node signs every envelope with it."""
+    seal = platform_seal_ensure(agency=None, subject=_node_subject())
+    return _signer_of(seal.sha256)
+
+
+def own_trust_list() -> bytes:
+    """The node's roots as a TS 119 612 trust list, signed with its seal: what a partner
+    imports to trust this node's envelopes and its agencies' signatures. It is numbered by
+    how many roots the node has had, so a new root makes a newer list."""
+    sequence = Certificate.objects.filter(
+        purpose__in=[Purpose.ROOT_CA, Purpose.TIMESTAMPING]
+    ).count()
+    root = x509_of(ca_certificate(Purpose.ROOT_CA))
+    tsa = x509_of(ca_certificate(Purpose.TIMESTAMPING))
+    now = timezone.now()
+    trust_list = TrustList(
+        territory=settings.QYZMET_COUNTRY,
+        operator=f"qyzmet cross-border node {settings.QYZMET_COUNTRY}",
+        sequence=sequence,
+        issued_at=now.replace(microsecond=0),
+        next_update=(now + TRUST_LIST_VALIDITY).replace(microsecond=0),
+        services=(
+            TrustedService(CA, "Root CA", root, (Status(GRANTED, root.not_valid_before_utc),)),
+            TrustedService(TSA, "Time-stamping", tsa, (Status(GRANTED, tsa.not_valid_before_utc),)),
+        ),
+    )
+    return trust_list_write(trust_list, own_signer())
