@@ -5,7 +5,10 @@ that names the reason and is kept in the journal."""
 
 from __future__ import annotations
 
+import io
+import json
 import uuid
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -38,11 +41,18 @@ from qyzmet.crossborder.models import (
     RefusedEnvelope,
 )
 from qyzmet.crossborder.node import own_party, own_signer
-from qyzmet.crossborder.trustlist import CA, GRANTED, Status, TrustedService, TrustList
-from qyzmet.crossborder.trustlist import trust_list_write
+from qyzmet.crossborder.trustlist import (
+    CA,
+    GRANTED,
+    Status,
+    TrustedService,
+    TrustList,
+    trust_list_write,
+)
 from qyzmet.identity.models import Agency
 from qyzmet.trust.authority import TrustSetup
 from qyzmet.trust.signer import SigningIdentity
+from tests.conftest import Persona
 from tests.documents.pki import Pki, make_pki
 from tests.exchange.nodes import free_port
 
@@ -128,7 +138,8 @@ def test_an_envelope_is_acknowledged_with_a_receipt_that_binds_it(
     receipt = receipt_open(answer.xml)
     stored = IncomingMessage.objects.get()
     assert receipt.value.envelope_sha256 == stored.envelope_sha256
-    assert receipt.value.sender == own_party() and receipt.value.receiver == KG
+    assert receipt.value.sender == own_party()
+    assert receipt.value.receiver == KG
     assert receipt.signature.signer_certificate == own_signer().certificate
     assert conversation_process(stored.pk) == 1
     assert handled == ["hello"]
@@ -212,7 +223,8 @@ def test_a_message_is_stored_before_sending_and_retried_with_backoff_while_the_p
         partner=partner, document_type=NOTE, documents=[Enclosure("n.txt", "text/plain", b"hi")],
         actor="test",
     )  # fmt: skip
-    assert message.status == OutgoingStatus.QUEUED and bytes(message.envelope)
+    assert message.status == OutgoingStatus.QUEUED
+    assert bytes(message.envelope)
     assert message_deliver(message.pk) == "retry"  # nothing listens on the partner's port
     message.refresh_from_db()
     assert (message.status, message.attempts) == (OutgoingStatus.QUEUED, 1)
@@ -250,3 +262,33 @@ def test_a_partner_is_joined_only_with_its_own_newer_signed_trust_list(
             partner=partner, document_type="tax-return",
             documents=[Enclosure("n.txt", "text/plain", b"x")], actor="test",
         )  # fmt: skip
+
+
+def test_the_operator_sees_the_journal_and_takes_a_messages_evidence(
+    partner: Partner, operator: Persona, citizen_a: Persona
+) -> None:
+    message = message_send(
+        partner=partner, document_type=NOTE, documents=[Enclosure("n.txt", "text/plain", b"1")],
+        actor="test",
+    )  # fmt: skip
+    refused = envelope_receive(b"<not-an-envelope/>", remote_address="192.0.2.7")
+    page = operator.client.get("/operator/crossborder/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert str(message.message_id) in text
+    assert "malformed" in text
+    assert citizen_a.client.get("/operator/crossborder/").status_code == 404
+    evidence = operator.client.get(
+        f"/operator/crossborder/outgoing/{message.message_id}/evidence.zip"
+    )
+    assert evidence["Content-Type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(evidence.content)) as archive:
+        assert set(archive.namelist()) == {
+            "envelope.xml", "partner-trust-list.xml", "own-trust-list.xml", "manifest.json",
+        }  # fmt: skip
+        assert archive.read("envelope.xml") == bytes(message.envelope)
+        manifest = json.loads(archive.read("manifest.json"))
+    assert (manifest["status"], manifest["partner"]) == ("queued", "KG")
+    assert error_signal_open(refused.xml).value.code == "malformed"
+    missing = operator.client.get(f"/operator/crossborder/incoming/{uuid.uuid4()}/evidence.zip")
+    assert missing.status_code == 404

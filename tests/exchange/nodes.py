@@ -42,7 +42,9 @@ class Node:
     database_url: str
     home: Path
     port: int
+    extra_environment: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+    worker: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
     def url(self) -> str:
@@ -58,6 +60,7 @@ class Node:
             QYZMET_EXCHANGE_MEDIATOR=f"mediator-{self.name}",
             DJANGO_SETTINGS_MODULE="qyzmet.settings",
         )
+        env.update(self.extra_environment)
         return env
 
     def qyzmet(self, *args: str) -> str:
@@ -97,6 +100,22 @@ class Node:
         )  # fmt: skip
         log.close()
 
+    def start_worker(self) -> None:
+        """Run ``qyzmet worker`` (background tasks) beside the server."""
+        log = (self.home / "worker.log").open("ab")
+        self.worker = subprocess.Popen(  # noqa: S603 - our own command
+            [*QYZMET, "worker"], env=self.environment(), stdout=log, stderr=subprocess.STDOUT
+        )
+        log.close()
+
+    def kill(self) -> None:
+        """Kill the server and the worker at once (SIGKILL), as a crash would."""
+        for process in (self.process, self.worker):
+            if process is not None:
+                process.kill()
+                process.wait()
+        self.process = self.worker = None
+
     def wait_ready(self) -> None:
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -108,15 +127,16 @@ class Node:
         raise CommandFailed(f"node {self.name} did not start on {self.url}:\n{self.log()[-4000:]}")
 
     def stop(self) -> None:
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
+        for process in (self.process, self.worker):
+            if process is None:
+                continue
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.process = self.worker = None
 
     def log(self) -> str:
         path = self.home / "serve.log"

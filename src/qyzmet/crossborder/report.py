@@ -1,7 +1,7 @@
 """The signed validation report: this node, as a trusted third party between states,
 states whether a foreign signature was valid when it was made.
 
-    <ValidationReport xmlns="urn:qyzmet:crossborder:1" xml:lang="ru">
+    <ValidationReport xmlns="urn:qyzmet:crossborder:1">
       <Document sha256="…"/>
       <ValidatedAt>…</ValidatedAt>
       <Signature>
@@ -9,13 +9,15 @@ states whether a foreign signature was valid when it was made.
         <Signer>CN=…</Signer> <Territory>KG</Territory>
         <Moment source="timestamp">…</Moment>
         <Problem>…</Problem>…
-        <Statement>Подпись действительна на момент её создания: …</Statement>
+        <Statement xml:lang="ru">Подпись … была действительна на момент её создания…</Statement>
       </Signature>
       <ds:Signature>…</ds:Signature>   <!-- this node's seal -->
     </ValidationReport>
 
 The machine-readable parts are the same in every language; the statement is in the
-language asked for (kk, ru or en).
+language asked for (kk, ru or en). ``xml:lang`` marks the statements, not the root: on the
+root, inclusive C14N would carry it into the signed properties, which signers and
+verifiers canonicalise differently.
 """
 
 from __future__ import annotations
@@ -73,7 +75,6 @@ def validation_report_write(
     if language not in LANGUAGES:
         raise ValueError(f"a report is in kk, ru or en, not {language!r}")
     root = etree.Element(_N + "ValidationReport", nsmap={None: NS})
-    root.set(_XML_LANG, language)
     etree.SubElement(root, _N + "Document", sha256=hashlib.sha256(document).hexdigest())
     etree.SubElement(root, _N + "ValidatedAt").text = at.isoformat()
     with translation.override(language):
@@ -86,6 +87,8 @@ def validation_report_write(
             moment.text = result.moment.isoformat()
             for problem in result.problems:
                 etree.SubElement(element, _N + "Problem").text = problem
-            etree.SubElement(element, _N + "Statement").text = statement(result)
+            said = etree.SubElement(element, _N + "Statement")
+            said.set(_XML_LANG, language)
+            said.text = statement(result)
     xml: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8")
     return xades_sign(xml, signer=signer)

@@ -73,6 +73,30 @@ def programme_operator(operator: Persona) -> Persona:
 
 
 @pytest.fixture
+def crossborder_operator(
+    operator: Persona, trust: TrustSetup, agencies: dict[str, Agency]
+) -> Persona:
+    """The operator of a node with a partner state, one message waiting to be sent to it
+    and one refused envelope in the journal."""
+    from qyzmet.crossborder.delivery import envelope_receive, message_send, partner_import
+    from qyzmet.crossborder.envelope import Enclosure
+    from tests.crossborder.test_delivery import KG, NOTE, kg_trust_list
+    from tests.documents.pki import make_pki
+
+    partner = partner_import(
+        country="KG", name="Kyrgyz Republic", endpoint="http://127.0.0.1:9", actor="test",
+        organisation=KG.organisation, trust_list=kg_trust_list(make_pki("ec")),
+        document_types=[NOTE],
+    )  # fmt: skip
+    message_send(
+        partner=partner, document_type=NOTE, documents=[Enclosure("n.txt", "text/plain", b"1")],
+        actor="test",
+    )  # fmt: skip
+    envelope_receive(b"<not-an-envelope/>", remote_address="192.0.2.7")
+    return operator
+
+
+@pytest.fixture
 def programme(programme_operator: Persona) -> str:
     return "emergency-2020"
 

@@ -87,6 +87,7 @@ OFFICE = [
     PageType("operator: programmes", "programme_operator", "/operator/programmes/"),
     PageType("operator: a programme", "programme_operator", "/operator/programmes/{programme}/"),
     PageType("operator: overview", "operator", "/operator/"),
+    PageType("operator: cross-border journal", "crossborder_operator", "/operator/crossborder/"),
     PageType("access denied", "operator", "/admin/identity/account/add/", status=403),
 ]
 
