@@ -15,6 +15,7 @@ from django.test import Client
 from django.utils import timezone
 
 from qyzmet.catalog.services import catalogue_publish_shipped
+from qyzmet.crossborder.node import node_caches_clear
 from qyzmet.exchange.services import exchange_init
 from qyzmet.identity.models import Account, AccountKind, Agency, OfficerRole, Person
 from qyzmet.identity.services import (
@@ -51,6 +52,12 @@ def _qyzmet_home(qyzmet_home: Path, settings: object) -> Path:
 # Argon2 (the production hasher) costs about 0.2 s a password and most tests make several
 # accounts; tests that are about hashing ask for Argon2 themselves.
 FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _crossborder_node_forgotten() -> None:
+    """Each test's PKI is its own: the node's seal kept by an earlier test is not."""
+    node_caches_clear()
 
 
 @pytest.fixture(autouse=True)

@@ -19,6 +19,8 @@ from __future__ import annotations
 import hashlib
 import http.client
 import logging
+import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -161,11 +163,26 @@ def partner_import(
             "exchange_client": exchange_client,
         },
     )  # fmt: skip
+    _partners.clear()
     audit_record(
         actor=actor, action="crossborder.partner_import", object_type="partner",
         object_id=country, data={"sequence": listed.sequence, "endpoint": partner.endpoint},
     )  # fmt: skip
     return partner
+
+
+# Partners as this process last read them, by country: a receiving node looks its sender up
+# on every envelope. A change (a newer trust list) is seen within PARTNER_RECHECK seconds.
+PARTNER_RECHECK = 10.0
+_partners: dict[str, tuple[float, Partner | None]] = {}
+
+
+def _partner_of(country: str) -> Partner | None:
+    now = time.monotonic()
+    kept = _partners.get(country)
+    if kept is None or now - kept[0] > PARTNER_RECHECK:
+        kept = _partners[country] = (now, Partner.objects.filter(country=country).first())
+    return kept[1]
 
 
 def partner_get(country: str) -> Partner:
@@ -226,7 +243,9 @@ def message_send(
         object_id=str(message.message_id),
         data={"to": partner.country, "document_type": document_type, "sequence": sequence},
     )  # fmt: skip
-    transaction.on_commit(lambda: tasks.message_deliver.enqueue(message.pk))
+    # In the same transaction (the task queue is a table): the message and the task to
+    # deliver it are stored together or not at all.
+    tasks.message_deliver.enqueue(message.pk)
     return message
 
 
@@ -237,21 +256,44 @@ class Reply:
     error: str = ""
 
 
+# One kept-alive connection per sending thread and partner: a worker delivering a batch
+# does not open a TCP (and TLS) connection for each envelope.
+_connections = threading.local()
+
+
+def _connection(endpoint: str, *, fresh: bool) -> http.client.HTTPConnection:
+    kept: dict[str, http.client.HTTPConnection] = _connections.__dict__.setdefault("by", {})
+    connection = kept.get(endpoint)
+    if connection is None or fresh:
+        if connection is not None:
+            connection.close()
+        parts = urlsplit(endpoint)
+        https = parts.scheme == "https"
+        kind = http.client.HTTPSConnection if https else http.client.HTTPConnection
+        connection = kept[endpoint] = kind(parts.netloc, timeout=SEND_TIMEOUT)
+    return connection
+
+
 def _post(endpoint: str, xml: bytes) -> Reply:
-    parts = urlsplit(endpoint)
-    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
-    connection = kind(parts.netloc, timeout=SEND_TIMEOUT)
-    try:
-        connection.request(
-            "POST", parts.path.rstrip("/") + ENVELOPE_PATH, body=xml,
-            headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE},
-        )  # fmt: skip
-        response = connection.getresponse()
-        return Reply(response.status, response.read(MAX_ENVELOPE_BYTES))
-    except (OSError, http.client.HTTPException) as error:
-        return Reply(0, b"", f"{type(error).__name__}: {error}")
-    finally:
-        connection.close()
+    """POST the envelope; on a kept connection the partner has since closed, once more on
+    a new one (the partner keeps each message once, so a second send is harmless)."""
+    path = urlsplit(endpoint).path.rstrip("/") + ENVELOPE_PATH
+    for fresh in (False, True):
+        connection = _connection(endpoint, fresh=fresh)
+        try:
+            connection.request(
+                "POST", path, body=xml, headers={"Content-Type": MEDIA_TYPE, "Accept": MEDIA_TYPE}
+            )
+            response = connection.getresponse()
+            return Reply(response.status, response.read(MAX_ENVELOPE_BYTES))
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError) as error:
+            connection.close()
+            if fresh:
+                return Reply(0, b"", f"{type(error).__name__}: {error}")
+        except (OSError, http.client.HTTPException) as error:
+            connection.close()
+            return Reply(0, b"", f"{type(error).__name__}: {error}")
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def _claim(message_id: int) -> OutgoingMessage | None:
@@ -330,7 +372,7 @@ def _finish(
         status=status, receipt=receipt, error_signal=error_signal, last_error=error,
         finished_at=timezone.now(), next_attempt_at=None,
     )  # fmt: skip
-    if updated:
+    if updated and status != OutgoingStatus.DELIVERED:  # a delivery's evidence is its receipt
         audit_record(
             actor=SYSTEM_ACTOR, action=f"crossborder.{status}", object_type="outgoing-message",
             object_id=str(message.message_id), data={"attempts": message.attempts, "error": error},
@@ -436,7 +478,7 @@ def _accept(opened: Opened[Envelope]) -> Answer:
         raise Refusal(
             "misrouted", f"this node is {own.country}'s, not {envelope.receiver.country}'s"
         )
-    partner = Partner.objects.filter(country=envelope.sender.country).first()
+    partner = _partner_of(envelope.sender.country)
     if partner is None:
         raise Refusal("unknown-partner", f"{envelope.sender.country} is not a partner of this node")
     validation = _vouched(opened.signature, partner_trust_list(partner))
@@ -475,9 +517,9 @@ def _again(partner: Partner, opened: Opened[Envelope]) -> Answer | None:
 
 
 def _store(partner: Partner, opened: Opened[Envelope]) -> Answer:
-    known = _again(partner, opened)
-    if known is not None:
-        return known
+    """Keep the envelope with its receipt and the task to process it, in one transaction;
+    the message id (and place in the conversation) being taken already is found by the
+    unique constraints, so the common case costs no lookup."""
     envelope = opened.value
     now = timezone.now()
     receipt = receipt_for(opened, own_signer(), now.replace(microsecond=0))
@@ -489,13 +531,10 @@ def _store(partner: Partner, opened: Opened[Envelope]) -> Answer:
                 document_type=envelope.document_type, envelope=opened.xml,
                 envelope_sha256=opened.sha256, receipt=receipt, received_at=now,
             )  # fmt: skip
-            audit_record(
-                actor=partner.country, action="crossborder.receive",
-                object_type="incoming-message", object_id=str(envelope.message_id),
-                data={"document_type": envelope.document_type, "sequence": envelope.sequence},
-            )  # fmt: skip
-            transaction.on_commit(lambda: tasks.conversation_process.enqueue(message.pk))
-    except IntegrityError:  # the same message arrived at the same moment on another thread
+            # No audit entry: the partner's signed envelope and this node's signed receipt,
+            # kept together, are the evidence of the receipt.
+            tasks.conversation_process.enqueue(message.pk)
+    except IntegrityError:  # received before, or the same message on another thread now
         return _again(partner, opened) or Answer(503, b"")
     return Answer(200, receipt)
 

@@ -3,6 +3,7 @@ signs envelopes, receipts and error signals with, and the trust list it publishe
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from functools import lru_cache
 
@@ -20,6 +21,7 @@ from qyzmet.crossborder.trustlist import (
     trust_list_write,
 )  # fmt: skip
 from qyzmet.identity.models import Agency
+from qyzmet.identity.services import agency_ensure_defaults
 from qyzmet.trust.authority import (
     Subject,
     ca_certificate,
@@ -34,11 +36,21 @@ from qyzmet.trust.signer import SigningIdentity
 NODE_AGENCY = "digital"
 # How often partners are told to fetch the list again.
 TRUST_LIST_VALIDITY = timedelta(days=30)
+SEAL_RECHECK = 60.0  # seconds between lookups of the node's current seal
+
+
+@lru_cache(maxsize=1)
+def _own_organisation() -> str:
+    agency = Agency.objects.select_related("organisation").filter(code=NODE_AGENCY).first()
+    if agency is None:  # a node just set up: the state's agencies are made on first use
+        agency = next(a for a in agency_ensure_defaults() if a.code == NODE_AGENCY)
+    return agency.organisation.bin
 
 
 def own_party() -> Party:
-    agency = Agency.objects.select_related("organisation").get(code=NODE_AGENCY)
-    return Party(settings.QYZMET_COUNTRY, agency.organisation.bin)
+    """The node's party: its state and the BIN of the agency that runs it (kept in this
+    process: neither changes while it runs)."""
+    return Party(settings.QYZMET_COUNTRY, _own_organisation())
 
 
 def _node_subject() -> Subject:
@@ -55,11 +67,26 @@ def _signer_of(certificate_sha256: str) -> SigningIdentity:
     return signing_identity(Certificate.objects.get(sha256=certificate_sha256))
 
 
+_seal: tuple[float, str] | None = None  # (when looked up, monotonic; the seal's SHA-256)
+
+
 def own_signer() -> SigningIdentity:
-    """The node's seal (a platform-held key under its root), issued on first use; the
-    unsealed key is kept in this process, as a node signs every envelope with it."""
-    seal = platform_seal_ensure(agency=None, subject=_node_subject())
-    return _signer_of(seal.sha256)
+    """The node's seal (a platform-held key under its root), issued on first use. It is
+    looked up again every SEAL_RECHECK seconds (a renewed or revoked seal is taken up then),
+    and its unsealed key is kept in this process, as a node signs every envelope with it."""
+    global _seal
+    now = time.monotonic()
+    if _seal is None or now - _seal[0] > SEAL_RECHECK:
+        _seal = (now, platform_seal_ensure(agency=None, subject=_node_subject()).sha256)
+    return _signer_of(_seal[1])
+
+
+def node_caches_clear() -> None:
+    """Forget the kept organisation and seal (tests that start from a new PKI call it)."""
+    global _seal
+    _seal = None
+    _own_organisation.cache_clear()
+    _signer_of.cache_clear()
 
 
 def own_trust_list() -> bytes:

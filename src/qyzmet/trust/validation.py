@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -64,8 +65,10 @@ class CertificateCheck:
 _NAMES = {NameOID.SERIAL_NUMBER: "serialNumber", NameOID.ORGANIZATION_IDENTIFIER: "orgId"}
 
 
+@lru_cache(maxsize=4096)
 def name_text(name: x509.Name) -> str:
-    """A distinguished name as text, with names for the attributes national CAs use."""
+    """A distinguished name as text, with names for the attributes national CAs use
+    (kept: the same few names come back on every signature checked)."""
     return name.rfc4514_string(_NAMES)
 
 
@@ -81,14 +84,20 @@ def _issued(
 ) -> list[x509.Certificate]:
     found = []
     for candidate in certificates:
-        if candidate.subject != child.issuer:
-            continue
-        try:
-            child.verify_directly_issued_by(candidate)
-        except _NOT_ITS_ISSUER:
-            continue
-        found.append(candidate)
+        if candidate.subject == child.issuer and _directly_issued(child, candidate):
+            found.append(candidate)
     return found
+
+
+@lru_cache(maxsize=4096)
+def _directly_issued(child: x509.Certificate, candidate: x509.Certificate) -> bool:
+    """Does ``candidate``'s key verify ``child``'s signature? Kept per pair (certificates
+    compare and hash by their DER), as the same chains are checked on every signature."""
+    try:
+        child.verify_directly_issued_by(candidate)
+    except _NOT_ITS_ISSUER:
+        return False
+    return True
 
 
 # What a certificate that cannot be read raises (besides ValueError) in cryptography.
@@ -146,17 +155,23 @@ def certificate_check(
 ) -> CertificateCheck:
     """Check ``certificate`` as of ``at`` against the active trust list of ``anchor_kind``,
     or against ``anchors`` (by SHA-256) when given: a partner state's roots, as its trust
-    list stood at ``at``.
+    list stood at ``at``. A partner's chain is built from what the signature carries and
+    its roots alone, and its revocation is not known here (``revocation_checked`` False).
 
     ``carried`` are intermediate certificates the signature brought along; they are never
     trusted by themselves. ``usage`` is an extended key usage the end certificate must
     allow (e.g. time stamping for a TSA).
     """
+    foreign = anchors is not None  # a partner's chain: none of this platform's CAs in it
     anchors = dict(anchors) if anchors is not None else _anchors(anchor_kind)
-    own = {
-        c.sha256: x509_of(c)
-        for c in Certificate.objects.filter(purpose__in=["root-ca", "issuing-ca"])
-    }
+    own = (
+        {}
+        if foreign
+        else {
+            c.sha256: x509_of(c)
+            for c in Certificate.objects.filter(purpose__in=["root-ca", "issuing-ca"])
+        }
+    )
     pool = {sha256_of(c): c for c in carried} | own | anchors
     path = [certificate]
     problems: list[str] = []
@@ -183,12 +198,16 @@ def certificate_check(
             break
         path.append(issuer)
 
-    records = {
-        c.sha256: c
-        for c in Certificate.objects.filter(sha256__in=[sha256_of(c) for c in path]).only(
-            "sha256", "revoked_at"
-        )
-    }
+    records = (
+        {}
+        if foreign  # this platform revokes only what it issued
+        else {
+            c.sha256: c
+            for c in Certificate.objects.filter(sha256__in=[sha256_of(c) for c in path]).only(
+                "sha256", "revoked_at"
+            )
+        }
+    )
     links = []
     for link in path:
         fingerprint = sha256_of(link)
