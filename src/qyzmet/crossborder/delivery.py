@@ -32,11 +32,11 @@ from urllib.parse import urlsplit
 from django.db import IntegrityError, transaction
 from django.db.models import F, Max, Q
 from django.utils import timezone
+from django_tasks import task
 
 from qyzmet.core.audit import SYSTEM_ACTOR, audit_record
 from qyzmet.core.errors import Problem
 from qyzmet.core.retries import retry_delay
-from qyzmet.crossborder import tasks
 from qyzmet.crossborder.envelope import (
     Enclosure,
     Envelope,
@@ -245,7 +245,7 @@ def message_send(
     )  # fmt: skip
     # In the same transaction (the task queue is a table): the message and the task to
     # deliver it are stored together or not at all.
-    tasks.message_deliver.enqueue(message.pk)
+    message_deliver_task.enqueue(message.pk)
     return message
 
 
@@ -390,7 +390,7 @@ def _retry(message: OutgoingMessage, error: str) -> str:
             pk=message.pk, status=OutgoingStatus.SENDING
         ).update(status=OutgoingStatus.QUEUED, next_attempt_at=at, last_error=error)
         if requeued:
-            tasks.message_deliver.using(run_after=at).enqueue(message.pk)
+            message_deliver_task.using(run_after=at).enqueue(message.pk)
     logger.info(
         "envelope %s to %s: %s; again at %s", message.message_id, message.partner, error, at
     )
@@ -411,7 +411,7 @@ def deliveries_resume() -> None:
             status=OutgoingStatus.QUEUED, next_attempt_at=None
         )
         for message_id in stuck:
-            tasks.message_deliver.enqueue(message_id)
+            message_deliver_task.enqueue(message_id)
 
 
 def messages_send_now(*, country: str | None = None) -> int:
@@ -422,7 +422,7 @@ def messages_send_now(*, country: str | None = None) -> int:
     ids = list(waiting.values_list("pk", flat=True))
     OutgoingMessage.objects.filter(pk__in=ids).update(next_attempt_at=None)
     for message_id in ids:
-        tasks.message_deliver.enqueue(message_id)
+        message_deliver_task.enqueue(message_id)
     return len(ids)
 
 
@@ -533,7 +533,7 @@ def _store(partner: Partner, opened: Opened[Envelope]) -> Answer:
             )  # fmt: skip
             # No audit entry: the partner's signed envelope and this node's signed receipt,
             # kept together, are the evidence of the receipt.
-            tasks.conversation_process.enqueue(message.pk)
+            conversation_process_task.enqueue(message.pk)
     except IntegrityError:  # received before, or the same message on another thread now
         return _again(partner, opened) or Answer(503, b"")
     return Answer(200, receipt)
@@ -610,3 +610,19 @@ def conversation_process(message_id: int) -> int:
         )  # fmt: skip
         done, processed = row.sequence, processed + 1
     return processed
+
+
+# --- the worker's tasks (``qyzmet worker``) ---------------------------------------------
+
+
+@task()
+def message_deliver_task(message_id: int) -> str:
+    """One attempt to deliver an outgoing message: enqueued with it, and again with a delay
+    after each failed attempt. Does nothing to a message not due."""
+    return message_deliver(message_id)
+
+
+@task()
+def conversation_process_task(message_id: int) -> int:
+    """Process a received message, and any of its conversation it was holding up."""
+    return conversation_process(message_id)
