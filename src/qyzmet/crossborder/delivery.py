@@ -171,17 +171,20 @@ def partner_import(
     return partner
 
 
-# Partners as this process last read them, by country: a receiving node looks its sender up
-# on every envelope. A change (a newer trust list) is seen within PARTNER_RECHECK seconds.
+# Partners as this process last read them, by country and by id: a receiving node looks
+# its sender up on every envelope, a sending one its receiver on every attempt. A change
+# (a newer trust list) is seen within PARTNER_RECHECK seconds.
 PARTNER_RECHECK = 10.0
-_partners: dict[str, tuple[float, Partner | None]] = {}
+_partners: dict[str | int, tuple[float, Partner | None]] = {}
 
 
-def _partner_of(country: str) -> Partner | None:
+def _partner_of(key: str | int) -> Partner | None:
+    """The partner of a country code (str) or with an id (int), as lately read."""
     now = time.monotonic()
-    kept = _partners.get(country)
+    kept = _partners.get(key)
     if kept is None or now - kept[0] > PARTNER_RECHECK:
-        kept = _partners[country] = (now, Partner.objects.filter(country=country).first())
+        lookup = {"country": key} if isinstance(key, str) else {"pk": key}
+        kept = _partners[key] = (now, Partner.objects.filter(**lookup).first())
     return kept[1]
 
 
@@ -296,17 +299,27 @@ def _post(endpoint: str, xml: bytes) -> Reply:
     raise AssertionError("unreachable")  # pragma: no cover
 
 
-def _claim(message_id: int) -> OutgoingMessage | None:
-    """Take a queued message that is due for one attempt."""
+def _claim(message_id: int) -> tuple[OutgoingMessage, Partner] | None:
+    """Take a queued message that is due for one attempt: one UPDATE … RETURNING, which
+    changes and reads the row at once (PostgreSQL, and SQLite since 3.35)."""
     now = timezone.now()
-    claimed = (
-        OutgoingMessage.objects.filter(pk=message_id, status=OutgoingStatus.QUEUED)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=OutgoingStatus.SENDING, attempts=F("attempts") + 1, last_attempt_at=now)
+    claimed = list(
+        OutgoingMessage.objects.raw(
+            f"UPDATE {OutgoingMessage._meta.db_table} "  # noqa: S608 - the model's own table
+            "SET status = %s, attempts = attempts + 1, last_attempt_at = %s "
+            "WHERE id = %s AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            "RETURNING *",
+            [OutgoingStatus.SENDING, now, message_id, OutgoingStatus.QUEUED, now],
+        )
     )
     if not claimed:
         return None
-    return OutgoingMessage.objects.select_related("partner").get(pk=message_id)
+    message = claimed[0]
+    partner = _partner_of(message.partner_id)
+    if partner is None:  # pragma: no cover - partners are protected from deletion
+        raise Partner.DoesNotExist(message.partner_id)
+    message.partner = partner
+    return message, partner
 
 
 def message_deliver(message_id: int) -> str:
@@ -316,10 +329,11 @@ def message_deliver(message_id: int) -> str:
     never send at once. The partner keeps each message id once, so sending again after a
     lost answer is safe.
     """
-    message = _claim(message_id)
-    if message is None:
+    claimed = _claim(message_id)
+    if claimed is None:
         return "not due"
-    reply = _post(message.partner.endpoint, bytes(message.envelope))
+    message, partner = claimed
+    reply = _post(partner.endpoint, bytes(message.envelope))
     if reply.status == 200:
         return _delivered(message, reply.body)
     if reply.status in set(REFUSAL_STATUS.values()):

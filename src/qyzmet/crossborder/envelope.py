@@ -214,7 +214,7 @@ def _root(xml: bytes, tag: str) -> tuple[etree._Element, SignatureFacts]:
     altered (the signature does not match the bytes)."""
     try:
         root = xml_parse(xml)
-        facts = xades_inspect(xml)
+        facts = xades_inspect(xml, root=root)
     except FormatError as error:
         raise EnvelopeError("malformed", str(error)) from error
     if root.tag != _N + tag:

@@ -108,7 +108,7 @@ def xades_sign(
     return serialised
 
 
-def xades_inspect(xml: bytes) -> list[SignatureFacts]:
+def xades_inspect(xml: bytes, *, root: etree._Element | None = None) -> list[SignatureFacts]:
     """The facts of every ``ds:Signature`` in ``xml``, in document order; empty if none.
 
     A signature is intact when its SignatureValue verifies with the certificate its XAdES
@@ -120,9 +120,10 @@ def xades_inspect(xml: bytes) -> list[SignatureFacts]:
     The first SignatureTimeStamp, if any, fills ``timestamp_*`` as for CMS: intact when the
     token's signature verifies and it time-stamps this signature's canonicalised SignatureValue;
     its certificates join ``embedded_certificates``. Raises :class:`FormatError` (``not-xml``)
-    for bytes that are not well-formed XML without DTD.
+    for bytes that are not well-formed XML without DTD. ``root``: ``xml`` as the caller
+    already parsed it with :func:`xml_parse` (it is not parsed again).
     """
-    root = xml_parse(xml)
+    root = xml_parse(xml) if root is None else root
     signatures = list(root.iter(f"{{{_DS}}}Signature"))
     return [_facts(xml, root, index, signature) for index, signature in enumerate(signatures)]
 
