@@ -3,6 +3,7 @@ list: a root withdrawn since still vouches for what it signed while granted."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,3 +89,25 @@ def test_a_signer_of_another_state_or_an_altered_document_does_not_pass() -> Non
     failed = foreign_signature_validate(altered, granted, now=NOW)
     assert (failed.indication, failed.problems) == ("TOTAL-FAILED", ("digest-mismatch",))
     assert failed.check is None
+
+
+def test_a_chain_that_passed_before_is_judged_again_at_each_moment() -> None:
+    """The same signer checked again (its chain is kept): still by the list's word and the
+    certificates' validity at each signature's own moment."""
+    kg = make_pki("rsa")
+    withdrawn_since = _list(
+        kg, Status(GRANTED, NOW - timedelta(hours=20)), Status(WITHDRAWN, NOW - timedelta(hours=1))
+    )
+    facts = _signed(kg)
+
+    def at(moment: datetime) -> tuple[str, tuple[str, ...]]:
+        result = foreign_signature_validate(
+            replace(facts, claimed_signing_time=moment), withdrawn_since, now=NOW
+        )
+        assert result.moment == moment
+        return result.indication, result.problems
+
+    assert at(NOW - timedelta(hours=2)) == ("TOTAL-PASSED", ())
+    assert at(NOW - timedelta(minutes=30)) == ("INDETERMINATE", ("untrusted",))
+    assert at(NOW - timedelta(minutes=90)) == ("TOTAL-PASSED", ())
+    assert at(NOW - timedelta(days=2)) == ("INDETERMINATE", ("untrusted", "not-yet-valid"))

@@ -373,7 +373,6 @@ def _refused(message: OutgoingMessage, body: bytes) -> str:
     return _finish(message, OutgoingStatus.REFUSED, error_signal=body, error=detail)
 
 
-@transaction.atomic
 def _finish(
     message: OutgoingMessage,
     status: OutgoingStatus,
@@ -382,15 +381,21 @@ def _finish(
     error_signal: bytes | None = None,
     error: str = "",
 ) -> str:
-    updated = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingStatus.SENDING).update(
-        status=status, receipt=receipt, error_signal=error_signal, last_error=error,
-        finished_at=timezone.now(), next_attempt_at=None,
-    )  # fmt: skip
-    if updated and status != OutgoingStatus.DELIVERED:  # a delivery's evidence is its receipt
-        audit_record(
-            actor=SYSTEM_ACTOR, action=f"crossborder.{status}", object_type="outgoing-message",
-            object_id=str(message.message_id), data={"attempts": message.attempts, "error": error},
-        )  # fmt: skip
+    still_sending = OutgoingMessage.objects.filter(pk=message.pk, status=OutgoingStatus.SENDING)
+    outcome = {
+        "status": status, "receipt": receipt, "error_signal": error_signal, "last_error": error,
+        "finished_at": timezone.now(), "next_attempt_at": None,
+    }  # fmt: skip
+    if status == OutgoingStatus.DELIVERED:  # one statement: a delivery's evidence is its receipt
+        still_sending.update(**outcome)
+        return str(status)
+    with transaction.atomic():
+        if still_sending.update(**outcome):
+            audit_record(
+                actor=SYSTEM_ACTOR, action=f"crossborder.{status}", object_type="outgoing-message",
+                object_id=str(message.message_id),
+                data={"attempts": message.attempts, "error": error},
+            )  # fmt: skip
     return str(status)
 
 

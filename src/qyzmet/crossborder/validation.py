@@ -18,11 +18,13 @@ fetched; the report says so rather than pretending.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal
 
-from qyzmet.crossborder.trustlist import TrustList, anchors_at
+from cryptography import x509
+
+from qyzmet.crossborder.trustlist import CA, TrustList, anchors_at
 from qyzmet.documents.formats import SignatureFacts
 from qyzmet.trust.authority import sha256_of
 from qyzmet.trust.validation import CertificateCheck, certificate_check, name_text
@@ -63,13 +65,46 @@ def foreign_signature_validate(
             signer=name_text(certificate.subject) if certificate else "", moment=moment,
             moment_source=source, check=None,
         )  # fmt: skip
+    key = (certificate, facts.embedded_certificates, trust_list)
+    known = _passed.get(key)
+    if known is not None and _still_passes(known, trust_list, moment):
+        return replace(known, moment=moment, moment_source=source)
     anchors = {sha256_of(root): root for root in anchors_at(trust_list, moment)}
     check = certificate_check(
         certificate, at=moment, carried=facts.embedded_certificates, anchors=anchors
     )
-    return ForeignValidation(
+    result = ForeignValidation(
         territory=trust_list.territory,
         indication="TOTAL-PASSED" if check.trusted else "INDETERMINATE",
         problems=check.problems, signer=name_text(certificate.subject), moment=moment,
         moment_source=source, check=check,
     )  # fmt: skip
+    if check.trusted:
+        if len(_passed) >= PASSED_KEPT:
+            _passed.clear()
+        _passed[key] = result
+    return result
+
+
+# Chains that passed, by signer certificate, what the signature carried and the trust list:
+# a partner's node signs every envelope with the same key, and building and checking its
+# chain again for each one is most of the work. A kept chain passes at another moment when
+# every certificate in it was valid then and the list vouched for its root then: exactly
+# what building it again would find.
+PASSED_KEPT = 1024
+_passed: dict[
+    tuple[x509.Certificate, tuple[x509.Certificate, ...], TrustList], ForeignValidation
+] = {}
+
+
+def _still_passes(known: ForeignValidation, trust_list: TrustList, moment: datetime) -> bool:
+    if known.check is None or not known.check.chain:
+        return False
+    chain = known.check.chain
+    if not all(link.not_before <= moment <= link.not_after for link in chain):
+        return False
+    root = chain[-1].sha256
+    return any(
+        service.kind == CA and sha256_of(service.certificate) == root and service.trusted_at(moment)
+        for service in trust_list.services
+    )
