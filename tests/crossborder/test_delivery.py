@@ -5,6 +5,7 @@ that names the reason and is kept in the journal."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import uuid
@@ -292,3 +293,14 @@ def test_the_operator_sees_the_journal_and_takes_a_messages_evidence(
     assert error_signal_open(refused.xml).value.code == "malformed"
     missing = operator.client.get(f"/operator/crossborder/incoming/{uuid.uuid4()}/evidence.zip")
     assert missing.status_code == 404
+
+
+def test_an_oversized_envelope_is_refused_and_only_its_start_is_kept(partner: Partner) -> None:
+    body = b"<Envelope>" + b"x" * delivery.MAX_ENVELOPE_BYTES
+    answer = envelope_receive(body, remote_address="192.0.2.7")
+    signal = error_signal_open(answer.xml).value
+    assert (answer.status, signal.code) == (400, "malformed")
+    assert "larger than 20 MiB" in signal.detail
+    logged = RefusedEnvelope.objects.get()
+    assert len(bytes(logged.envelope)) == delivery.REFUSED_KEPT_BYTES
+    assert logged.envelope_sha256 == signal.envelope_sha256 == hashlib.sha256(body).hexdigest()

@@ -76,6 +76,9 @@ MEDIA_TYPE = "application/xml"
 REPLAY_WINDOW = timedelta(days=7)
 CLOCK_SKEW = timedelta(minutes=5)  # how far ahead of this node's clock a partner's may be
 MAX_ENVELOPE_BYTES = 20 * 1024 * 1024
+# Of a refused envelope, the journal keeps this much (and the SHA-256 of all of it): enough
+# to show what came, not enough for a hostile sender to fill the database.
+REFUSED_KEPT_BYTES = 1024 * 1024
 SEND_TIMEOUT = 30.0  # seconds
 RETRY_FIRST, RETRY_FACTOR, RETRY_CAP = timedelta(seconds=2), 3, timedelta(minutes=15)
 # A message left "sending" this long had its worker die mid-attempt: it is sent again.
@@ -464,6 +467,9 @@ class Refusal(Exception):
 def envelope_receive(xml: bytes, *, remote_address: str | None = None) -> Answer:
     """Check, store and acknowledge one envelope; a refusal is answered and logged."""
     opened: Opened[Envelope] | None = None
+    if len(xml) > MAX_ENVELOPE_BYTES:
+        detail = f"the envelope is larger than {MAX_ENVELOPE_BYTES // 2**20} MiB"
+        return _refuse(xml, None, "malformed", detail, remote_address)
     try:
         opened = envelope_open(xml)
         return _accept(opened)
@@ -576,7 +582,7 @@ def _refuse(
             at=now, remote_address=remote,
             sender_country=envelope.sender.country if envelope else "",
             message_id=envelope.message_id if envelope else None, code=code, detail=detail,
-            envelope=xml, envelope_sha256=sha256, error_signal=signal,
+            envelope=xml[:REFUSED_KEPT_BYTES], envelope_sha256=sha256, error_signal=signal,
         )  # fmt: skip
         audit_record(
             actor=remote or "unknown", action="crossborder.refuse", object_type="envelope",

@@ -120,8 +120,8 @@ class RefusedEnvelope(models.Model):
     message_id = models.UUIDField(null=True, blank=True)  # as claimed, when readable
     code = models.CharField(max_length=40)
     detail = models.TextField()
-    envelope = models.BinaryField()
-    envelope_sha256 = models.CharField(max_length=64)
+    envelope = models.BinaryField()  # its first REFUSED_KEPT_BYTES (crossborder.delivery)
+    envelope_sha256 = models.CharField(max_length=64)  # of all of it
     error_signal = models.BinaryField()
 
     class Meta:
