@@ -15,8 +15,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
-from qyzmet.core.audit import AuditEntry
 from qyzmet.core.errors import Problem
+from qyzmet.core.models import AuditEntry
 from qyzmet.crossborder import delivery
 from qyzmet.crossborder.delivery import (
     conversation_process,

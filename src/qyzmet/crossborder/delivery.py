@@ -49,6 +49,7 @@ from qyzmet.crossborder.envelope import (
     error_signal_open,
     error_signal_seal,
     receipt_for,
+    receipt_matches,
     receipt_open,
 )
 from qyzmet.crossborder.models import (
@@ -356,9 +357,9 @@ def _delivered(message: OutgoingMessage, body: bytes) -> str:
     acknowledged = receipt.value
     if not _partner_signed(message.partner, receipt.signature):
         return _retry(message, "the receipt is not signed by the partner")
-    if (acknowledged.message_id, acknowledged.envelope_sha256) != (
-        message.message_id, message.envelope_sha256,
-    ):  # fmt: skip
+    if not receipt_matches(
+        acknowledged, message_id=message.message_id, envelope_sha256=message.envelope_sha256
+    ):
         return _retry(message, "the receipt acknowledges another envelope")
     return _finish(message, OutgoingStatus.DELIVERED, receipt=body)
 

@@ -328,15 +328,8 @@ def error_signal_open(xml: bytes) -> Opened[ErrorSignal]:
     return Opened(signal, xml, signature)
 
 
-def receipt_matches(receipt: Receipt, envelope: Opened[Envelope]) -> bool:
-    """Does ``receipt`` acknowledge exactly ``envelope``: its message, its bytes and every
-    document it enclosed? The sender keeps both as evidence only when it does."""
-    sent = envelope.value
-    return (
-        receipt.message_id == sent.message_id
-        and receipt.conversation_id == sent.conversation_id
-        and receipt.sender == sent.receiver
-        and receipt.receiver == sent.sender
-        and receipt.envelope_sha256 == envelope.sha256
-        and receipt.documents == tuple((d.name, d.sha256) for d in sent.documents)
-    )
+def receipt_matches(receipt: Receipt, *, message_id: UUID, envelope_sha256: str) -> bool:
+    """Does ``receipt`` acknowledge exactly the envelope the sender keeps: this message, and
+    these bytes? The digest binds every byte of it (header, parties, each document), so the
+    sender keeps the two together as evidence only when both agree."""
+    return receipt.message_id == message_id and receipt.envelope_sha256 == envelope_sha256
