@@ -95,6 +95,17 @@ def _only_document(envelope: Envelope) -> bytes:
     return envelope.documents[0].content
 
 
+def _answer(
+    message: IncomingMessage, envelope: Envelope, document_type: str, name: str, content: bytes
+) -> OutgoingMessage:
+    """Send ``content`` back to whoever sent ``envelope``, in the same conversation."""
+    return message_send(
+        partner=message.partner, document_type=document_type,
+        documents=_enclosure(name, content), receiver_organisation=envelope.sender.organisation,
+        conversation_id=envelope.conversation_id, actor="crossborder",
+    )  # fmt: skip
+
+
 def _request_of(message: IncomingMessage) -> OutgoingMessage:
     """This node's request that an answer in the same conversation answers."""
     request = OutgoingMessage.objects.filter(
@@ -157,12 +168,7 @@ def criminal_record_answer(message: IncomingMessage, envelope: Envelope) -> str:
         },
         own_signer(),
     )  # fmt: skip
-    message_send(
-        partner=message.partner, document_type=CRIMINAL_RECORD_CERTIFICATE,
-        documents=_enclosure("certificate.xml", certificate),
-        receiver_organisation=envelope.sender.organisation,
-        conversation_id=envelope.conversation_id, actor="crossborder",
-    )  # fmt: skip
+    _answer(message, envelope, CRIMINAL_RECORD_CERTIFICATE, "certificate.xml", certificate)
     return f"certificate sent: {result}"
 
 
@@ -243,12 +249,7 @@ def pension_record_answer(message: IncomingMessage, envelope: Envelope) -> str:
     else:
         fields |= {"Result": "refused", "Reason": answer.error or f"HTTP {answer.status}"}
     record = document_write("PensionRecord", fields, _agency_signer("employment"))
-    message_send(
-        partner=partner, document_type=PENSION_RECORD,
-        documents=_enclosure("pension-record.xml", record),
-        receiver_organisation=envelope.sender.organisation,
-        conversation_id=envelope.conversation_id, actor="crossborder",
-    )  # fmt: skip
+    _answer(message, envelope, PENSION_RECORD, "pension-record.xml", record)
     return f"pension record sent: {fields['Result']}"
 
 
