@@ -66,6 +66,7 @@ class Config:
     # Dotted path of the register of convictions partner states' requests are answered
     # from (docs/crossborder.md); empty: the simulator.
     convictions_register: str
+    ocid_prefix: str
     # The RSA key OpenID Connect ID tokens are signed with (PEM); created on first run.
     oidc_key_file: Path
 
@@ -111,6 +112,7 @@ def load_config(environ: dict[str, str] | None = None) -> Config:
         worker_niceness=int(_number(env, "QYZMET_WORKER_NICENESS", "10")),
         payout_bank=env.get("QYZMET_PAYOUT_BANK", ""),
         convictions_register=env.get("QYZMET_CONVICTIONS_REGISTER", ""),
+        ocid_prefix=env.get("QYZMET_OCID_PREFIX", "ocds-qyzmet"),
         oidc_key_file=Path(env["QYZMET_OIDC_KEY_FILE"]).resolve()
         if env.get("QYZMET_OIDC_KEY_FILE")
         else home / "keys" / "oidc-rs256.pem",

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "qyzmet.payments",
     "qyzmet.programmes",
     "qyzmet.crossborder",
+    "qyzmet.procurement",
     "qyzmet.api",
     "qyzmet.portal",
 ]
@@ -160,6 +161,22 @@ QYZMET_WORKER_NICENESS = CONFIG.worker_niceness
 # The banks mass payments go through (docs/programmes.md): a dotted path, or the simulator.
 QYZMET_PAYOUT_BANK = CONFIG.payout_bank
 QYZMET_CONVICTIONS_REGISTER = CONFIG.convictions_register
+# Public procurement (docs/procurement.md): the prefix of the OCDS ids this platform
+# publishes (a country registers its own with the Open Contracting Partnership), the agency
+# that runs the platform (it seals bid receipts; its review body decides complaints), and
+# each procedure's periods in seconds (the worker's timer moves tenders on).
+QYZMET_OCID_PREFIX = CONFIG.ocid_prefix
+QYZMET_PROCUREMENT_AGENCY = "finance"
+_DAY = 24 * 3600
+QYZMET_PROCUREMENT_PERIODS = {
+    "open-tender": {"tendering": 15 * _DAY, "enquiries": 5 * _DAY, "standstill": 5 * _DAY},
+    "price-quotation": {"tendering": 5 * _DAY, "enquiries": 0, "standstill": 3 * _DAY},
+    "reverse-auction": {
+        "tendering": 7 * _DAY, "enquiries": 3 * _DAY, "standstill": 5 * _DAY,
+        "auction_round": 15 * 60, "auction_rounds": 3,
+    },
+    "single-source": {"tendering": 3 * _DAY, "enquiries": 0, "standstill": 0},
+}  # fmt: skip
 
 # How often the worker seals new audit entries, in seconds.
 AUDIT_SEAL_INTERVAL = 10
@@ -179,6 +196,7 @@ QYZMET_PERIODIC_JOBS = [
     "qyzmet.programmes.services.offers_send_due",
     "qyzmet.programmes.services.payouts_advance",
     "qyzmet.crossborder.delivery.deliveries_resume",
+    "qyzmet.procurement.services.tenders_advance",
 ]
 
 # Surge-proof intake (docs/operations.md): limits on unsafe /api/v1 requests; 0 turns one off.

@@ -51,4 +51,11 @@ DEFAULT_AGENCIES: tuple[AgencyDefinition, ...] = (
         "Министерство просвещения Республики Казахстан",
         "Ministry of Education",
     ),
+    # Runs public procurement's review body (complaints, docs/procurement.md).
+    AgencyDefinition(
+        "finance", "990240000070",
+        "Қазақстан Республикасы Қаржы министрлігі",
+        "Министерство финансов Республики Казахстан",
+        "Ministry of Finance",
+    ),
 )  # fmt: skip

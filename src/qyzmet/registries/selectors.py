@@ -170,6 +170,17 @@ def benefits_of(person: Person) -> list[m.BenefitAward]:
     return list(m.BenefitAward.objects.filter(person=person).order_by("since", "pk"))
 
 
+def legal_entity_of(bin_: str) -> m.LegalEntityRecord | None:
+    """The registry's record of an organisation, for a platform service acting on its own
+    (procurement's supplier registration); people and systems read through
+    :func:`legal_entity_get`."""
+    return (
+        m.LegalEntityRecord.objects.select_related("organisation")
+        .filter(organisation__bin=bin_)
+        .first()
+    )
+
+
 def legal_entity_get(principal: Principal, bin_: str) -> m.LegalEntityRecord:
     if not can_read_registry(principal, "legal-entities"):
         raise Http404
