@@ -7,6 +7,7 @@ endpoint cannot ship without its access rules written down.
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -14,6 +15,7 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
@@ -25,7 +27,9 @@ from qyzmet.documents.models import ShareLink
 from qyzmet.exchange.models import Consent
 from qyzmet.identity.models import AccessToken, Account, Membership, OfficerRole
 from qyzmet.messaging.api import gateway_secret
+from qyzmet.procurement.models import Tender
 from qyzmet.trust.models import Certificate, Signature, SigningRequest
+from tests.api.procurement_world import officer_share
 from tests.api.snapshots import EDITED, Changes
 from tests.api.world import APPROVAL_NOTE, REFUSAL_REASON, Holdings
 from tests.exchange.world import BANK, INCOME_STATEMENT
@@ -114,6 +118,9 @@ class Endpoint:
     unscoped: Outcome = HIDDEN  # what a token without that scope gets
     session_only: bool = False
     writes: Changes = field(default_factory=dict)  # what a 2xx answer changes
+    # What a refusal records when the caller got past authentication and the scope check:
+    # attempts to read a sealed bid or to open bids early are in the audit trail.
+    refusal_writes: Changes = field(default_factory=dict)
     # Headers of the one caller that is no persona (the SMS operator's gateway secret):
     # sent only where a successful answer is wanted (test_openapi).
     credentials: Callable[[], dict[str, str]] = dict
@@ -245,6 +252,49 @@ SAMPLE_SERVICES, SAMPLE_SITUATION = (
     ["sample-appeal", "sample-certificate", "sample-registration"],
     "sample-situation",
 )
+PROCUREMENT = f"{API}/procurement"
+BID, BUY = "procurement:bid", "procurement:buy"
+F = FORBIDDEN
+
+
+def caller_agency(caller: Account | None) -> str:
+    membership = caller.memberships.select_related("agency").first() if caller else None
+    return membership.agency.code if membership else ""
+
+
+def _tender_draft(s: Holdings) -> Call:
+    """A draft by the caller's agency, with officer X (of agency X) as its committee."""
+    officer = Account.objects.get(username="officer.x")
+    opening_key = X25519PrivateKey.generate().public_key().public_bytes_raw()
+    return json_call("POST", f"{PROCUREMENT}/tenders", {
+        "procedure": "price-quotation", "title": "Radios", "category": "goods",
+        "lots": [{"title": "Radios", "cpv": "32230000-4", "cpv_description": "Radios",
+                  "quantity": 5, "unit": "piece", "value": 1_000_000_00}],
+        "tender_end": (timezone.now() + timedelta(days=10)).isoformat(),
+        "committee": [{"account": str(officer.public_id),
+                       "opening_key": base64.b64encode(opening_key).decode()}],
+    })  # fmt: skip
+
+
+def _opened_share(s: Holdings) -> str:
+    tender = Tender.objects.get(public_id=s.procurement.open_id)
+    key = X25519PrivateKey.from_private_bytes(s.procurement.opening_key)
+    return base64.b64encode(officer_share(tender, key)).decode()
+
+
+def _share_hand_in(s: Holdings) -> Call:
+    path = f"{PROCUREMENT}/tenders/{s.procurement.open_id}/share"
+    return json_call("POST", path, {"share": _opened_share(s)})
+
+
+def _share_after_deadline(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
+    """The deadline passes (the clock moved on); officer X hands in the share: it opens."""
+    Tender.objects.filter(public_id=s.procurement.open_id).update(
+        tender_end=timezone.now() - timedelta(seconds=1)
+    )
+    return "officer_x", _share_hand_in(s)
+
+
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint(
         "GET", f"{API}/identity/me",
@@ -755,6 +805,222 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET", f"{CATALOG}/life-situations/{{code}}",
         lambda s: Call("GET", f"{CATALOG}/life-situations/{SAMPLE_SITUATION}"),
         lambda body, s, caller: len(body["steps"]) == 2,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    # Public procurement: the subject heads a registered supplier; agency X buys, and its
+    # officer is the whole committee (tests/api/procurement_world.py). Tenders, awards,
+    # contracts and the open data are public; bids are their bidder's until opening.
+    Endpoint(
+        "POST", f"{PROCUREMENT}/suppliers",
+        lambda s: json_call("POST", f"{PROCUREMENT}/suppliers", {"bin": s.procurement.spare_bin}),
+        lambda body, s, caller: body["bin"] == s.procurement.spare_bin,
+        (U, CREATED, F, F, F, F), scope=BID,  # the registry names the subject its head
+        writes={"procurement.Supplier": 1, "procurement.SupplierRepresentative": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders",
+        _tender_draft,
+        lambda body, s, caller: body["stage"] == "draft" and body["buyer"] == caller_agency(caller),
+        (U, H, H, CREATED, X, H), scope=BUY,  # officer Y may not seat officer X
+        writes={"procurement.Tender": 1, "procurement.Lot": 1,
+                "procurement.CommitteeMember": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/publish",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.draft_id}/publish", {}),
+        lambda body, s, caller: body["stage"] == "tendering",
+        (U, H, H, OK, H, H), scope=BUY,
+        writes={"procurement.Tender": EDITED, "procurement.CommitteeMember": EDITED,
+                "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/amend",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.open_id}/amend",
+                            {"title": "Handheld radios", "rationale": "Clearer title"}),
+        lambda body, s, caller: body["amendments"] == 2,
+        (U, H, H, OK, H, H), scope=BUY,
+        writes={"procurement.Tender": EDITED, "procurement.TenderAmendment": 1,
+                "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/cancel",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.open_id}/cancel",
+                            {"reason": "No longer needed"}),
+        lambda body, s, caller: body["stage"] == "cancelled",
+        (U, H, H, OK, H, H), scope=BUY,
+        writes={"procurement.Tender": EDITED, "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/tenders",
+        lambda s: Call("GET", f"{PROCUREMENT}/tenders"),
+        lambda body, s, caller: str(s.procurement.open_id) in [t["id"] for t in body],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/tenders/{{id}}",
+        lambda s: Call("GET", f"{PROCUREMENT}/tenders/{s.procurement.open_id}"),
+        lambda body, s, caller: body["ocid"] == s.procurement.open_ocid,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/bids",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.fresh_id}/bids",
+                            {"supplier": s.procurement.supplier_bin, "prices": {"1": 1_000_00}}),
+        lambda body, s, caller: body["supplier"] == s.procurement.supplier_bin
+        and "prices" not in body,
+        (U, CREATED, H, H, H, H), scope=BID,
+        writes={"procurement.Bid": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/bids/{{id}}",
+        lambda s: Call("GET", f"{PROCUREMENT}/bids/{s.procurement.bid_id}"),
+        lambda body, s, caller: body["id"] == str(s.procurement.bid_id) and "prices" not in body,
+        (U, OK, H, H, H, H), scope=BID, unscoped=OK,  # read with either procurement scope
+        writes={"core.AuditEntry": 1}, refusal_writes={"core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/bids/{{id}}/confirm",
+        lambda s: json_call("POST", f"{PROCUREMENT}/bids/{s.procurement.bid_id}/confirm", {}),
+        lambda body, s, caller: body["status"] == "submitted",
+        (U, OK, H, H, H, H), scope=BID,
+        writes={"procurement.Bid": EDITED, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/bids/{{id}}/withdraw",
+        lambda s: json_call("POST", f"{PROCUREMENT}/bids/{s.procurement.bid_id}/withdraw", {}),
+        lambda body, s, caller: body["status"] == "withdrawn",
+        (U, OK, H, H, H, H), scope=BID,
+        writes={"procurement.Bid": EDITED, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/bids/{{id}}/auction",
+        lambda s: json_call("POST", f"{PROCUREMENT}/bids/{s.procurement.auction_bid_id}/auction",
+                            {"lot": 1, "price": 4_100_000_00}),
+        lambda body, s, caller: body == {"lot": 1, "round": 1, "price": 4_100_000_00},
+        (U, CREATED, H, H, H, H), scope=BID,
+        writes={"procurement.AuctionStep": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/tenders/{{id}}/share",
+        lambda s: Call("GET", f"{PROCUREMENT}/tenders/{s.procurement.open_id}/share"),
+        lambda body, s, caller: bool(body["sealed_share"]),
+        (U, H, H, OK, H, H), scope=BUY,
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/share",
+        _share_hand_in,
+        lambda body, s, caller: body["opened_at"] is not None,
+        (U, H, H, CONFLICT, H, H), scope=BUY,  # before the deadline, even for the committee
+        refusal_writes={"core.AuditEntry": 1}, success=_share_after_deadline,
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/scores",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.scoring_id}/scores",
+                            {"scores": {str(s.procurement.scoring_bid_id): 80}}),
+        lambda body, s, caller: body["stage"] == "qualification",
+        (U, F, F, OK, F, F), scope=BUY,
+        writes={"procurement.Bid": EDITED, "procurement.Award": 1, "procurement.Release": 1,
+                "core.AuditEntry": 2},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/tenders/{{id}}/awards",
+        lambda s: Call("GET", f"{PROCUREMENT}/tenders/{s.procurement.opened_id}/awards"),
+        lambda body, s, caller: [a["id"] for a in body] == [str(s.procurement.award_id)],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/awards/{{id}}/qualify",
+        lambda s: json_call("POST", f"{PROCUREMENT}/awards/{s.procurement.award_id}/qualify",
+                            {"qualified": True}),
+        lambda body, s, caller: body["status"] == "active",
+        (U, F, F, OK, F, F), scope=BUY,
+        writes={"procurement.Award": EDITED, "procurement.Tender": EDITED,
+                "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/tenders/{{id}}/complaints",
+        lambda s: json_call("POST", f"{PROCUREMENT}/tenders/{s.procurement.opened_id}/complaints",
+                            {"supplier": s.procurement.supplier_bin, "kind": "complaint",
+                             "title": "Unfair", "text": "The criteria changed."}),
+        lambda body, s, caller: body["status"] == "pending",
+        (U, CREATED, H, H, H, H), scope=BID,
+        writes={"procurement.Complaint": 1, "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/complaints/{{id}}/decide",
+        lambda s: json_call("POST", f"{PROCUREMENT}/complaints/{s.procurement.claim_id}/decide",
+                            {"resolution": "The band is VHF."}),
+        lambda body, s, caller: body["status"] == "answered",
+        (U, F, F, OK, F, F), scope=BUY,  # a claim: the buyer answers it
+        writes={"procurement.Complaint": EDITED, "procurement.Release": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/tenders/{{id}}/contracts",
+        lambda s: Call(
+            "GET", f"{PROCUREMENT}/tenders/{s.procurement.contract_tender_id}/contracts"
+        ),
+        lambda body, s, caller: [c["id"] for c in body] == [str(s.procurement.contract_id)],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/contracts/{{id}}/sign",
+        lambda s: json_call("POST", f"{PROCUREMENT}/contracts/{s.procurement.contract_id}/sign",
+                            {"signature": s.procurement.contract_signature}),
+        lambda body, s, caller: body["signed_by_supplier"] and body["status"] == "pending",
+        # Either procurement scope signs (the side is the caller's); officer X signs only
+        # with their own key.
+        (U, OK, F, X, F, F), scope=None,
+        writes={"procurement.Contract": EDITED, "procurement.Release": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/contracts/{{id}}/milestones",
+        lambda s: json_call(
+            "POST", f"{PROCUREMENT}/contracts/{s.procurement.active_contract_id}/milestones",
+            {"title": "Delivery", "due": (timezone.now() + timedelta(days=30)).isoformat()}),
+        lambda body, s, caller: [m["title"] for m in body["milestones"]] == ["Delivery"],
+        (U, F, F, OK, F, F), scope=BUY,
+        writes={"procurement.Contract": EDITED, "procurement.Release": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/contracts/{{id}}/amend",
+        lambda s: json_call(
+            "POST", f"{PROCUREMENT}/contracts/{s.procurement.active_contract_id}/amend",
+            {"value": 4_000_000_00, "rationale": "Fewer radios"}),
+        lambda body, s, caller: body["value"] == 4_000_000_00,
+        (U, F, F, OK, F, F), scope=BUY,
+        writes={"procurement.Contract": EDITED, "procurement.Release": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/contracts/{{id}}/end",
+        lambda s: json_call(
+            "POST", f"{PROCUREMENT}/contracts/{s.procurement.active_contract_id}/end",
+            {"fulfilled": True}),
+        lambda body, s, caller: body["status"] == "complete",
+        (U, F, F, OK, F, F), scope=BUY,
+        writes={"procurement.Contract": EDITED, "procurement.Release": 1,
+                "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/releases",
+        lambda s: Call("GET", f"{PROCUREMENT}/releases", query={"limit": "1000"}),
+        lambda body, s, caller: s.procurement.open_ocid in {r["ocid"] for r in body["releases"]},
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/records/{{ocid}}",
+        lambda s: Call("GET", f"{PROCUREMENT}/records/{s.procurement.open_ocid}"),
+        lambda body, s, caller: body["records"][0]["ocid"] == s.procurement.open_ocid,
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/export",
+        lambda s: Call("GET", f"{PROCUREMENT}/export"),
+        lambda body, s, caller: s.procurement.open_ocid in {r["ocid"] for r in body["releases"]},
         (OK, OK, OK, OK, OK, OK), scope=None,
     ),
 )  # fmt: skip

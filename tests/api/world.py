@@ -73,6 +73,7 @@ from qyzmet.trust.models import Certificate, KeyHolder, Purpose, Signature
 from qyzmet.trust.signer import SigningKey
 from qyzmet.trust.signing import signature_record, signing_request_create
 from tests import factories
+from tests.api.procurement_world import Tendering, tendering_build
 from tests.catalog import SAMPLE
 from tests.exchange.world import BANK, BANK_BIN, BENEFITS, INCOME_STATEMENT, PERSON
 
@@ -117,10 +118,17 @@ class Holdings:
     # waiting for their answer; sample-grant they have not applied to; a refusal of
     # sample-relief they may appeal.
     offered: bool = False
+    # Public procurement: the subject heads a registered supplier (procurement_world).
+    tendering: Tendering | None = None
 
     @property
     def iin(self) -> str:
         return self.person.iin
+
+    @property
+    def procurement(self) -> Tendering:
+        assert self.tendering is not None
+        return self.tendering
 
 
 @dataclass(frozen=True)
@@ -374,6 +382,8 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
     catalogue_publish(catalogue=catalogue_read(SAMPLE), actor="test-operator")
     PayoutAccount.objects.create(person=person, iban=kz_iban("101", f"{serial:013d}"),
                                  bic="DALAKZKA", source=PayoutAccountSource.KNOWN)  # fmt: skip
+    officer_key = key_file_certificate(Account.objects.get(username="officer.x"))
+    tendering = tendering_build(account, (certificate, key), officer_key, serial)
     return Holdings(
         person=person,
         account=account,
@@ -403,6 +413,7 @@ def holdings_build(account: Account, *, serial: int) -> Holdings:
             description="State fee",
             actor="system",
         ).public_id,
+        tendering=tendering,
     )
 
 

@@ -53,6 +53,11 @@ SCOPE_WORDING: dict[str, Promise] = {
     "cases:decide": _("work an agency's queue (for officers: it gives nothing on your account)"),
     "programmes:read": _("read your offers from state programmes, their payments and refusals"),
     "programmes:write": _("apply to state programmes and answer their offers for you"),
+    "procurement:bid": _(
+        "act for organisations you represent in public procurement: bid, complain and sign "
+        "contracts"
+    ),
+    "procurement:buy": _("run your agency's public procurement (for officers)"),
 }
 
 # oauthlib's names of the grants and response types qyzmet takes; anything else is refused.

@@ -65,6 +65,10 @@ TOKEN_SCOPES: dict[str, str] = {
     "programmes:read": "Read the person's offers from programmes, their payments and refusals",
     "programmes:write": "Apply to programmes and answer offers for the person",
     "payments:write": "Give the bank account state payments to the person are made into",
+    "procurement:bid": "Suppliers' representatives: register the organisation, bid, confirm "
+    "and withdraw bids, file complaints and sign contracts for it",
+    "procurement:buy": "Officers: run the agency's tenders, hand in committee shares, score, "
+    "qualify, decide complaints (the review body) and manage contracts",
 }
 
 

@@ -203,7 +203,7 @@ def auction_bid(*, bid: Bid, lot: int, price: int, account: Account) -> AuctionS
     bid = Bid.objects.select_related("tender", "supplier").get(pk=bid.pk)
     tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
     if not SupplierRepresentative.objects.filter(supplier=bid.supplier, account=account).exists():
-        raise Problem(403, "Only the supplier's representatives act for it.")
+        raise Problem(404, "No such bid of a supplier you represent.", code="not-found")
     now = timezone.now()
     if (
         tender.stage != Stage.AUCTION

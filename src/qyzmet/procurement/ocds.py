@@ -286,11 +286,15 @@ def _package_head(uri: str, published: datetime) -> dict[str, Any]:
 
 
 def release_package_chunks(
-    bodies: Iterable[str], *, uri: str, published: datetime
-) -> Iterator[str]:
+    bodies: Iterable[str], *, uri: str, published: datetime,
+    links: Mapping[str, str] | None = None,
+) -> Iterator[str]:  # fmt: skip
     """A release package as text, in pieces: the releases' stored bodies are copied, not
     parsed again (a million releases export at the speed of the disk)."""
-    head = json.dumps(_package_head(uri, published), ensure_ascii=False, separators=(",", ":"))
+    head_fields = _package_head(uri, published)
+    if links:
+        head_fields["links"] = dict(links)
+    head = json.dumps(head_fields, ensure_ascii=False, separators=(",", ":"))
     yield head[:-1] + ',"releases":['
     first = True
     for body in bodies:

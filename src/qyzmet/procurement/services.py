@@ -220,6 +220,8 @@ def tender_create(
         )
     if len({seat.account.pk for seat in committee}) != len(committee):
         raise Problem(422, "A member sits on the committee once.")
+    if any(not seat.account.memberships.filter(agency=buyer).exists() for seat in committee):
+        raise Problem(422, "The committee's members are officers of the buying agency.")
     for seat in committee:
         try:
             public_key_load(seat.opening_key)
@@ -415,8 +417,10 @@ def _bidding_open(tender: Tender, now: datetime) -> None:
 
 
 def _bidder(supplier: Supplier, account: Account) -> None:
+    """Only the supplier's representatives act for it; to anyone else its bids do not
+    exist (a 404, as for a bid id nobody has)."""
     if not SupplierRepresentative.objects.filter(supplier=supplier, account=account).exists():
-        raise Problem(403, "Only the supplier's representatives act for it.")
+        raise Problem(404, "No such bid of a supplier you represent.", code="not-found")
 
 
 @transaction.atomic
@@ -525,28 +529,30 @@ def bid_withdraw(*, bid: Bid, account: Account) -> Bid:
     return bid
 
 
-def bid_contents_read(*, bid: Bid, account: Account) -> Bid:
-    """A bid's prices and documents, for its bidder, the buyer's officers and the committee,
-    once opened. Every attempt, allowed or not, is in the audit trail; before opening
-    nobody gets them, as nobody can: only ciphertext is stored."""
+def bid_access(*, bid: Bid, account: Account) -> str:
+    """What ``account`` may see of ``bid``: "contents" once opened (its bidder, the buyer's
+    officers, the committee); "receipt" before that (its bidder only: who bid is secret
+    until opening); "" otherwise. Every request is recorded with its answer. Before
+    opening no path leads to the contents: only their ciphertext exists."""
     tender = bid.tender
-    opened = bid.opened_at is not None
-    allowed = opened and (
-        SupplierRepresentative.objects.filter(supplier=bid.supplier_id, account=account).exists()
+    bidder = SupplierRepresentative.objects.filter(supplier=bid.supplier_id, account=account)
+    insider = (
+        bidder.exists()
         or account.memberships.filter(agency=tender.buyer_id).exists()
         or tender.committee.filter(account=account).exists()
     )
+    if bid.opened_at is not None and insider:
+        access = "contents"
+    elif bid.opened_at is None and bidder.exists():
+        access = "receipt"
+    else:
+        access = ""
     audit_record(
         actor=actor_of(account), action="procurement.bid_read", object_type="bid",
         object_id=str(bid.public_id),
-        data={"outcome": "allowed" if allowed else ("not opened" if not opened else "refused")},
+        data={"answer": access or "refused", "opened": bid.opened_at is not None},
     )  # fmt: skip
-    if not opened:
-        raise Problem(409, "Bids are sealed until the committee opens them after the deadline.",
-                      code="sealed")  # fmt: skip
-    if not allowed:
-        raise Problem(404, "No such bid.")
-    return bid
+    return access
 
 
 # --- opening ------------------------------------------------------------------------------
@@ -562,7 +568,7 @@ def share_hand_in(*, tender: Tender, account: Account, share: bytes) -> Tender:
         member = tender.committee.filter(account=account).first()
         assert tender.tender_end is not None  # noqa: S101 - published
         status, refusal = (
-            (403, "only from the tender's committee") if member is None
+            (404, "only from the tender's committee") if member is None
             else (409, "only after the deadline") if now < tender.tender_end
             else (409, "only until the bids are open") if tender.opened_at is not None
             else (422, "only as the member's own share, unchanged")

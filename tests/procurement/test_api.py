@@ -1,0 +1,217 @@
+"""Procurement through /api/v1 as its callers use it: a buyer's officer, the committee,
+three suppliers and the review body, each with their own token; the worker's timer is
+``tenders_advance``, called as the worker's loop calls it."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import timedelta
+from typing import Any
+
+from django.test import Client
+from django.utils import timezone
+
+from qyzmet.procurement.awarding import tenders_advance
+from qyzmet.procurement.sealed_bids import public_key_bytes
+from qyzmet.trust.jws import jws_verify
+from qyzmet.trust.timestamps import timestamp_inspect
+from tests.procurement.conftest import (
+    PERIODS,
+    RECORD_PACKAGE,
+    RELEASE_PACKAGE,
+    Market,
+    ocds_errors,
+    sign,
+    wait_until,
+)
+
+API = "/api/v1/procurement"
+
+
+class Caller:
+    def __init__(self, token: str) -> None:
+        self.client = Client(headers={"Authorization": f"Bearer {token}"})
+
+    def get(self, path: str) -> Any:
+        return self.client.get(API + path)
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> Any:
+        return self.client.post(API + path, json.dumps(body or {}), content_type="application/json")
+
+
+def _callers(market: Market) -> dict[str, Any]:
+    return {
+        "buyer": Caller(market.officer.token("procurement:buy")),
+        "reviewer": Caller(market.reviewer.token("procurement:buy")),
+        "committee": [Caller(m.persona.token("procurement:buy")) for m in market.committee],
+        "suppliers": [Caller(b.persona.token("procurement:bid")) for b in market.bidders],
+    }
+
+
+def _tender_body(market: Market, *, seconds: float) -> dict[str, Any]:
+    return {
+        "procedure": "open-tender", "title": "Desks for schools", "category": "goods",
+        "description": "Pupils' desks\nwith chairs",
+        "lots": [{"title": "Desks", "cpv": "39160000-1", "cpv_description": "School furniture",
+                  "quantity": 300, "unit": "piece", "value": 30_000_000_00}],
+        "tender_end": (timezone.now() + timedelta(seconds=seconds)).isoformat(),
+        "committee": [
+            {"account": str(m.account.public_id),
+             "opening_key": base64.b64encode(public_key_bytes(m.opening_key.public_key())).decode()}
+            for m in market.committee
+        ],
+        "threshold": 2,
+    }  # fmt: skip
+
+
+def _published(market: Market, buyer: Caller, *, seconds: float = 2.5) -> dict[str, Any]:
+    created = buyer.post("/tenders", _tender_body(market, seconds=seconds))
+    assert created.status_code == 201, created.content
+    published = buyer.post(f"/tenders/{created.json()['id']}/publish")
+    assert published.status_code == 200, published.content
+    tender: dict[str, Any] = published.json()
+    assert tender["stage"] == "enquiries"
+    wait_until_iso(tender["enquiry_end"])
+    tenders_advance()
+    return tender
+
+
+def wait_until_iso(moment: str) -> None:
+    from datetime import datetime
+
+    wait_until(datetime.fromisoformat(moment))
+
+
+def _bid(supplier: Caller, market: Market, index: int, tender: dict[str, Any], price: int) -> Any:
+    return supplier.post(f"/tenders/{tender['id']}/bids", {
+        "supplier": market.bidders[index].supplier.organisation.bin,
+        "prices": {"1": price},
+        "documents": [{"name": "offer.txt", "media_type": "text/plain",
+                       "content": base64.b64encode(b"our offer").decode()}],
+    })  # fmt: skip
+
+
+def _hand_in_shares(market: Market, callers: dict[str, Any], tender: dict[str, Any]) -> Any:
+    from qyzmet.procurement.models import Tender
+
+    model = Tender.objects.get(public_id=tender["id"])
+    answer = None
+    for member, caller in list(zip(market.committee, callers["committee"], strict=True))[:2]:
+        sealed = caller.get(f"/tenders/{tender['id']}/share")
+        assert sealed.status_code == 200
+        share = member.share_of(model)  # opened on the member's own device
+        answer = caller.post(f"/tenders/{tender['id']}/share",
+                             {"share": base64.b64encode(share).decode()})  # fmt: skip
+        assert answer.status_code == 200, answer.content
+    return answer
+
+
+def test_an_open_tender_with_three_suppliers_a_complaint_an_award_and_a_contract(
+    market: Market,
+) -> None:
+    callers = _callers(market)
+    buyer, suppliers = callers["buyer"], callers["suppliers"]
+    tender = _published(market, buyer)
+
+    prices = (29_500_000_00, 28_700_000_00, 29_900_000_00)
+    bids = [_bid(s, market, i, tender, prices[i]) for i, s in enumerate(suppliers)]
+    for bid in bids:
+        assert bid.status_code == 201, bid.content
+        receipt = bid.json()["receipt"]
+        payload = base64.b64decode(receipt["payload"])
+        assert jws_verify(receipt["signature"], payload).valid
+        stamp = timestamp_inspect(base64.b64decode(receipt["timestamp"]), payload)
+        assert stamp.intact
+        assert json.loads(payload)["sealedSha256"] == bid.json()["sealed_sha256"]
+        assert "prices" not in bid.json()
+
+    wait_until_iso(tender["tender_end"])
+    late = _bid(suppliers[0], market, 0, tender, 1)
+    assert late.status_code == 409
+    assert late["Content-Type"] == "application/problem+json"
+    tenders_advance()
+    opened = _hand_in_shares(market, callers, tender).json()
+    assert opened["stage"] == "qualification"
+
+    awards = Client().get(f"{API}/tenders/{tender['id']}/awards").json()
+    assert [(a["supplier"], a["status"]) for a in awards] == [
+        (market.bidders[1].supplier.organisation.bin, "pending")
+    ]
+    assert jws_verify(awards[0]["report_signature"], json.dumps(
+        awards[0]["report"], sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()).valid  # fmt: skip
+    complaint = suppliers[2].post(f"/tenders/{tender['id']}/complaints", {
+        "supplier": market.bidders[2].supplier.organisation.bin, "kind": "complaint",
+        "title": "Winner lacks experience", "text": "They have never delivered furniture.",
+        "award": awards[0]["id"],
+    })  # fmt: skip
+    assert complaint.status_code == 201, complaint.content
+    qualified = buyer.post(f"/awards/{awards[0]['id']}/qualify", {"qualified": True})
+    assert qualified.json()["status"] == "active"
+    tender = Client().get(f"{API}/tenders/{tender['id']}").json()
+    assert tender["stage"] == "standstill"
+    wait_until_iso(tender["standstill_end"])
+    tenders_advance()
+
+    (contract,) = Client().get(f"{API}/tenders/{tender['id']}/contracts").json()
+    early = buyer.post(f"/contracts/{contract['id']}/sign",
+                       {"signature": sign(market.officer_signer, contract["terms"])})  # fmt: skip
+    assert early.status_code == 409
+    assert early.json()["type"] == "urn:qyzmet:problem:complaint-pending"
+    not_reviewer = buyer.post(f"/complaints/{complaint.json()['id']}/decide",
+                              {"resolution": "Dismissed"})  # fmt: skip
+    assert not_reviewer.status_code == 403
+    decision = {"resolution": "Experience is not a criterion here."}
+    decided = callers["reviewer"].post(f"/complaints/{complaint.json()['id']}/decide", decision)
+    assert decided.json()["status"] == "dismissed"
+    for caller, signer in (
+        (buyer, market.officer_signer),
+        (suppliers[1], market.bidders[1].signer),
+    ):
+        signed = caller.post(f"/contracts/{contract['id']}/sign",
+                             {"signature": sign(signer, contract["terms"])})  # fmt: skip
+        assert signed.status_code == 200, signed.content
+    assert signed.json()["status"] == "active"
+    assert Client().get(f"{API}/tenders/{tender['id']}").json()["stage"] == "complete"
+
+    # The open data: the feed page by page, the record, and the bulk export.
+    releases, cursor = [], 0
+    while True:
+        answer = Client().get(f"{API}/releases?cursor={cursor}&limit=3")
+        if answer.status_code == 204:  # nothing after the cursor yet
+            break
+        page = answer.json()
+        assert ocds_errors(RELEASE_PACKAGE, page) == []
+        releases += page["releases"]
+        cursor = int(page["links"]["next"].split("cursor=")[1].split("&")[0])
+    assert [r["id"] for r in releases] == sorted({r["id"] for r in releases})
+    assert releases[-1]["tender"]["status"] == "complete"
+    record = Client().get(f"{API}/records/{tender['ocid']}").json()
+    assert ocds_errors(RECORD_PACKAGE, record) == []
+    assert record["records"][0]["compiledRelease"]["contracts"][0]["status"] == "active"
+    export = Client().get(f"{API}/export")
+    package = json.loads(b"".join(export.streaming_content))
+    assert ocds_errors(RELEASE_PACKAGE, package) == []
+    assert len(package["releases"]) == len(releases)
+
+
+def test_bad_input_gets_problems_not_errors(market: Market) -> None:
+    callers = _callers(market)
+    buyer = callers["buyer"]
+    body = _tender_body(market, seconds=PERIODS["open-tender"]["tendering"] / 4)
+    created = buyer.post("/tenders", body).json()
+    too_soon = buyer.post(f"/tenders/{created['id']}/publish")
+    assert too_soon.status_code == 422
+    assert too_soon.json()["type"] == "urn:qyzmet:problem:period"
+    body["committee"][0]["opening_key"] = "not base64!"
+    assert buyer.post("/tenders", body).status_code == 422
+    body = _tender_body(market, seconds=5)
+    body["title"] = "nul\x00"
+    assert buyer.post("/tenders", body).status_code == 422
+    assert (
+        callers["suppliers"][0].post("/tenders", _tender_body(market, seconds=5)).status_code == 404
+    )
+    assert Client().get(f"{API}/tenders/{created['id']}").status_code == 404  # a draft
+    assert Client().get(f"{API}/releases?limit=0").status_code == 422
+    assert Client().get(f"{API}/records/nothing").status_code == 404
