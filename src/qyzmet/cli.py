@@ -66,6 +66,11 @@ USAGE = """usage: qyzmet COMMAND [options]
   crossborder status [MESSAGE_ID [--evidence FILE]] [--send-now [CC]]
   crossborder verify FILE --country CC [--language kk|ru|en] [--report FILE]
                         send to partner states; see the journal; check a foreign signature
+  procurement export [--out FILE] [--uri URI] | advance
+            | unreliable BIN --until DATE --reason TEXT
+                        every OCDS release as one package; move tenders on; debar a supplier
+  procurement opening-key --out FILE | share-open --key FILE --share B64 --context C
+                        a committee member's own key pair; open their share (their device)
   oauth register --name N --redirect-uri URI [--redirect-uri URI] [--public]
                         register a bank app or bot as an OAuth client (docs/channels.md)
   manage ARGS...        any Django management command
@@ -85,6 +90,7 @@ GROUPS = {
         "seal", "verify", "export", "bundle-verify",
     },
     "crossborder": {"partner", "trust-list", "send", "status", "verify"},
+    "procurement": {"export", "opening-key", "share-open", "unreliable", "advance"},
     "rules": {"check", "publish", "list", "explain", "count", "replay"},
     "catalog": {"check", "load", "list"},
     "programme": {"load", "run", "status", "pause"},

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 from django.conf import settings
 from django.utils import timezone
@@ -301,6 +301,23 @@ def release_package_chunks(
         yield body if first else "," + body
         first = False
     yield "]}"
+
+
+def releases_export(out: TextIO, *, uri: str) -> int:
+    """Write every release published so far as one release package; returns how many."""
+    from qyzmet.procurement.selectors import release_bodies
+
+    count = 0
+
+    def counted() -> Iterator[str]:
+        nonlocal count
+        for body in release_bodies():
+            count += 1
+            yield body
+
+    for chunk in release_package_chunks(counted(), uri=uri, published=timezone.now()):
+        out.write(chunk)
+    return count
 
 
 def release_package(releases: Iterable[Release], *, uri: str) -> dict[str, Any]:
