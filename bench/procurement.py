@@ -174,7 +174,8 @@ class Market:
             citizen_account_create,
             staff_account_create,
         )
-        from qyzmet.procurement.services import supplier_register
+        from qyzmet.procurement.sealed_bids import public_key_bytes
+        from qyzmet.procurement.services import opening_key_register, supplier_register
         from qyzmet.registries import models as m
         from qyzmet.trust.authority import trust_init
 
@@ -188,6 +189,8 @@ class Market:
             )  # fmt: skip
 
         committee = [(officer(f"member{n}"), X25519PrivateKey.generate()) for n in range(3)]
+        for account, key in committee:  # each registers the pair made on their own device
+            opening_key_register(account=account, public_key=public_key_bytes(key.public_key()))
         bidders = []
         serials = iter(range(1, 10_000))
         for n in range(BIDDERS):  # synthetic: numbers that pass the checksum, nobody real
@@ -209,9 +212,7 @@ class Market:
     def tender(self, procedure: str, *, seconds: float) -> Any:
         from django.utils import timezone
 
-        from qyzmet.procurement.sealed_bids import public_key_bytes
         from qyzmet.procurement.services import (
-            CommitteeSeat,
             LotDraft,
             tender_create,
             tender_publish,
@@ -222,8 +223,7 @@ class Market:
             lots=[LotDraft("Paper A4", "30197630-1", "Printing paper", 500, "pack", 900_000_00),
                   LotDraft("Paper A3", "30197630-1", "Printing paper", 100, "pack", 300_000_00)],
             tender_end=timezone.now() + timedelta(seconds=seconds),
-            committee=[CommitteeSeat(a, public_key_bytes(k.public_key()))
-                       for a, k in self.committee],
+            committee=[account for account, _key in self.committee],
             threshold=2, actor="bench",
         )  # fmt: skip
         return tender_publish(tender=draft, actor="bench")

@@ -196,7 +196,7 @@ QYZMET_PERIODIC_JOBS = [
     "qyzmet.programmes.services.offers_send_due",
     "qyzmet.programmes.services.payouts_advance",
     "qyzmet.crossborder.delivery.deliveries_resume",
-    "qyzmet.procurement.services.tenders_advance",
+    "qyzmet.procurement.awarding.tenders_advance",
 ]
 
 # Surge-proof intake (docs/operations.md): limits on unsafe /api/v1 requests; 0 turns one off.

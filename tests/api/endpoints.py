@@ -265,14 +265,12 @@ def caller_agency(caller: Account | None) -> str:
 def _tender_draft(s: Holdings) -> Call:
     """A draft by the caller's agency, with officer X (of agency X) as its committee."""
     officer = Account.objects.get(username="officer.x")
-    opening_key = X25519PrivateKey.generate().public_key().public_bytes_raw()
     return json_call("POST", f"{PROCUREMENT}/tenders", {
         "procedure": "price-quotation", "title": "Radios", "category": "goods",
         "lots": [{"title": "Radios", "cpv": "32230000-4", "cpv_description": "Radios",
                   "quantity": 5, "unit": "piece", "value": 1_000_000_00}],
         "tender_end": (timezone.now() + timedelta(days=10)).isoformat(),
-        "committee": [{"account": str(officer.public_id),
-                       "opening_key": base64.b64encode(opening_key).decode()}],
+        "committee": [str(officer.public_id)],
     })  # fmt: skip
 
 
@@ -287,12 +285,28 @@ def _share_hand_in(s: Holdings) -> Call:
     return json_call("POST", path, {"share": _opened_share(s)})
 
 
-def _share_after_deadline(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
-    """The deadline passes (the clock moved on); officer X hands in the share: it opens."""
+def _past_deadline(s: Holdings) -> None:
+    """The deadline passes (as the clock would move on)."""
     Tender.objects.filter(public_id=s.procurement.open_id).update(
         tender_end=timezone.now() - timedelta(seconds=1)
     )
+
+
+def _share_after_deadline(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
+    """After the deadline officer X hands in the share: the bids open."""
+    _past_deadline(s)
     return "officer_x", _share_hand_in(s)
+
+
+def _share_fetched_after_deadline(s: Holdings, accounts: Mapping[str, Account]) -> tuple[str, Call]:
+    _past_deadline(s)
+    return "officer_x", Call("GET", f"{PROCUREMENT}/tenders/{s.procurement.open_id}/share")
+
+
+def _opening_key_body(s: Holdings) -> Call:
+    key = X25519PrivateKey.generate().public_key().public_bytes_raw()
+    return json_call("PUT", f"{PROCUREMENT}/opening-key",
+                     {"public_key": base64.b64encode(key).decode()})  # fmt: skip
 
 
 ENDPOINTS: tuple[Endpoint, ...] = (
@@ -819,6 +833,23 @@ ENDPOINTS: tuple[Endpoint, ...] = (
                 "core.AuditEntry": 1},
     ),
     Endpoint(
+        "POST", f"{PROCUREMENT}/plans/items",
+        lambda s: json_call("POST", f"{PROCUREMENT}/plans/items", {
+            "year": timezone.localdate().year, "quarter": 4, "title": "Printers",
+            "cpv": "30232110-8", "cpv_description": "Laser printers", "quantity": 3,
+            "unit": "piece", "budget": 900_000_00, "procedure": "price-quotation",
+            "rationale": "Old ones broke"}),
+        lambda body, s, caller: body["buyer"] == caller_agency(caller) and body["tender"] is None,
+        (U, H, H, CREATED, CREATED, H), scope=BUY,
+        writes={"procurement.PlanItem": 1, "procurement.Release": 1, "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "GET", f"{PROCUREMENT}/plans/items",
+        lambda s: Call("GET", f"{PROCUREMENT}/plans/items"),
+        lambda body, s, caller: str(s.procurement.plan_item_id) in [i["id"] for i in body],
+        (OK, OK, OK, OK, OK, OK), scope=None,
+    ),
+    Endpoint(
         "POST", f"{PROCUREMENT}/tenders",
         _tender_draft,
         lambda body, s, caller: body["stage"] == "draft" and body["buyer"] == caller_agency(caller),
@@ -905,7 +936,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         "GET", f"{PROCUREMENT}/tenders/{{id}}/share",
         lambda s: Call("GET", f"{PROCUREMENT}/tenders/{s.procurement.open_id}/share"),
         lambda body, s, caller: bool(body["sealed_share"]),
-        (U, H, H, OK, H, H), scope=BUY,
+        (U, H, H, CONFLICT, H, H), scope=BUY,  # given out after the deadline only
+        success=_share_fetched_after_deadline,
+    ),
+    Endpoint(
+        "PUT", f"{PROCUREMENT}/opening-key",
+        _opening_key_body,
+        lambda body, s, caller: len(body["sha256"]) == 64,
+        (U, H, H, OK, OK, H), scope=BUY,  # officers only (both have one: it is replaced)
+        writes={"procurement.OpeningKey": EDITED, "core.AuditEntry": 1},
     ),
     Endpoint(
         "POST", f"{PROCUREMENT}/tenders/{{id}}/share",

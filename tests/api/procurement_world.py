@@ -34,9 +34,10 @@ from qyzmet.procurement.models import (
 from qyzmet.procurement.ocds import ocid_of
 from qyzmet.procurement.sealed_bids import public_key_bytes, seal_open, share_context
 from qyzmet.procurement.services import (
-    CommitteeSeat,
     LotDraft,
     bid_submit,
+    opening_key_register,
+    plan_item_add,
     share_hand_in,
     supplier_register,
     tender_amend,
@@ -74,6 +75,7 @@ class Tendering:
     contract_signature: str  # the subject's JWS over its terms
     active_contract_id: UUID  # signed by both
     opening_key: bytes  # officer X's opening key (raw X25519), as on their device
+    plan_item_id: UUID  # a line of agency X's plan
 
 
 def _officer() -> Account:
@@ -95,7 +97,7 @@ def _tender(
         lots=[LotDraft("Radios", "32230000-4", "Radio transmission apparatus", 40, "piece",
                        5_000_000_00)],
         tender_end=timezone.now() + timedelta(days=days),
-        committee=[CommitteeSeat(officer, public_key_bytes(opening.public_key()))], threshold=1,
+        committee=[officer], threshold=1,
         award_criteria=criteria, price_weight=60 if criteria == AwardCriteria.BEST_VALUE else 100,
         actor="test",
     )  # fmt: skip
@@ -137,10 +139,23 @@ def tendering_build(
     supplier = supplier_register(account=account, bin_=entities[0].bin)
     opening = X25519PrivateKey.generate()
     officer = _officer()
+    # Officer X registers the pair made on their device (the tenders built now seal to it);
+    # officer Y has one too.
+    opening_key_register(account=officer, public_key=public_key_bytes(opening.public_key()))
+    opening_key_register(
+        account=Account.objects.get(username="officer.y"),
+        public_key=public_key_bytes(X25519PrivateKey.generate().public_key()),
+    )
 
     def bid(tender: Tender) -> Bid:
         return bid_submit(tender=tender, supplier=supplier, prices={1: PRICE}, account=account)
 
+    plan_item = plan_item_add(
+        buyer=Agency.objects.get(code=BUYER), year=timezone.localdate().year, quarter=4,
+        title="Radios", cpv="32230000-4", cpv_description="Radio transmission apparatus",
+        quantity=40, unit="piece", budget=5_000_000_00, procedure=Procedure.PRICE_QUOTATION,
+        rationale="Patrol radios wear out", actor="test",
+    )  # fmt: skip
     draft = _tender(Procedure.PRICE_QUOTATION, opening, publish=False)
     open_tender = _tender(Procedure.PRICE_QUOTATION, opening)
     sealed = bid(open_tender)
@@ -189,6 +204,7 @@ def tendering_build(
         contract_tender_id=pending.award.tender.public_id,
         contract_signature=jws_sign(pending.terms.encode(), signer=own_signer),
         active_contract_id=active.public_id,
+        plan_item_id=plan_item.public_id,
         opening_key=opening.private_bytes(serialization.Encoding.Raw,
                                           serialization.PrivateFormat.Raw,
                                           serialization.NoEncryption()),

@@ -30,8 +30,8 @@ from qyzmet.procurement.sealed_bids import (
     share_context,
 )
 from qyzmet.procurement.services import (
-    CommitteeSeat,
     LotDraft,
+    opening_key_register,
     supplier_register,
     tender_create,
     tender_publish,
@@ -144,8 +144,7 @@ class Market:
                 for n in range(1, lots + 1)
             ],
             tender_end=timezone.now() + timedelta(seconds=seconds),
-            committee=[CommitteeSeat(m.account, public_key_bytes(m.opening_key.public_key()))
-                       for m in self.committee] if sealed else [],
+            committee=[m.account for m in self.committee] if sealed else [],
             threshold=2 if sealed else 1, actor="test", **options,
         )  # fmt: skip
         tender = tender_publish(tender=draft, actor="test")
@@ -184,6 +183,10 @@ def market(trust: TrustSetup, agencies: dict[str, Agency], settings: Any) -> Mar
         Member(officer_create(buyer, f"committee.{n}"), X25519PrivateKey.generate())
         for n in range(3)
     ]
+    for member in committee:  # each made their pair on their device and registered it
+        opening_key_register(
+            account=member.account, public_key=public_key_bytes(member.opening_key.public_key())
+        )
     bidders = []
     for name in ("Dala Tech LLP", "Nomad Systems LLP", "Altyn Supply LLP"):
         head = factories.person(surname=name.split()[0], given_name="Head")

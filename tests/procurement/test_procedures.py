@@ -5,8 +5,10 @@ schema."""
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from qyzmet.core.errors import Problem
 from qyzmet.procurement import ocds
@@ -32,7 +34,13 @@ from qyzmet.procurement.models import (
     Stage,
     Tender,
 )
-from qyzmet.procurement.services import bid_confirm, bid_submit, share_hand_in, tender_amend
+from qyzmet.procurement.services import (
+    bid_confirm,
+    bid_submit,
+    plan_item_add,
+    share_hand_in,
+    tender_amend,
+)
 from tests.procurement.conftest import (
     RECORD_PACKAGE,
     RELEASE_PACKAGE,
@@ -271,3 +279,32 @@ def test_a_tender_nobody_bid_on_is_unsuccessful(market: Market) -> None:
     _advance_to(tender, Stage.UNSUCCESSFUL)
     releases = _check_ocds(tender)
     assert releases[-1]["tender"]["status"] == "unsuccessful"  # type: ignore[index]
+
+
+def test_a_planned_purchase_and_its_tender_are_one_contracting_process(market: Market) -> None:
+    item = plan_item_add(
+        buyer=market.buyer, year=timezone.localdate().year, quarter=4, title="School computers",
+        cpv="30213100-6", cpv_description="Portable computers", quantity=30, unit="piece",
+        budget=3_000_000_00, procedure=Procedure.OPEN_TENDER, rationale="New rural schools",
+        actor="test",
+    )  # fmt: skip
+    (planning,) = _check_ocds_of(item.ocid)
+    assert planning["tag"] == ["planning"]
+    assert planning["tender"]["status"] == "planned"
+    tender = market.tender(Procedure.OPEN_TENDER, plan_item=item)
+    assert tender.ocid == item.ocid
+    with pytest.raises(Problem):  # one tender per plan item
+        market.tender(Procedure.OPEN_TENDER, plan_item=item)
+    releases = _check_ocds(tender)
+    assert [r["tag"] for r in releases] == [["planning"], ["tender"]]
+    record = ocds.record_package([item.ocid], uri="https://example.test/records.json")
+    compiled = record["records"][0]["compiledRelease"]
+    assert compiled["planning"]["budget"]["amount"]["amount"] == 3_000_000
+    assert compiled["tender"]["status"] == "active"
+
+
+def _check_ocds_of(ocid: str) -> list[dict[str, Any]]:
+    releases = list(Release.objects.filter(ocid=ocid).order_by("id"))
+    package = ocds.release_package(releases, uri="https://example.test/releases.json")
+    assert ocds_errors(RELEASE_PACKAGE, package) == []
+    return [json.loads(r.body) for r in releases]

@@ -77,8 +77,9 @@ def test_before_the_deadline_no_api_admin_page_or_dump_reveals_a_bid(market: Mar
         public = Client().get(API + path)
         content = b"".join(public.streaming_content) if public.streaming else public.content
         assert _reveals(content) == [], path
-    # Shares are refused before the deadline, and the attempt is recorded.
+    # Shares are neither given out nor taken before the deadline; the attempt is recorded.
     member = market.committee[0]
+    assert callers["committee"][0].get(f"/tenders/{tender.public_id}/share").status_code == 409
     early = callers["committee"][0].post(
         f"/tenders/{tender.public_id}/share",
         {"share": base64.b64encode(member.share_of(tender)).decode()},

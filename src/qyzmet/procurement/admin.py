@@ -5,6 +5,7 @@ digest of its ciphertext; the prices appear only once the committee has opened i
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from qyzmet.core.admin import ReadOnlyAdmin
@@ -25,14 +26,18 @@ class TenderAdmin(ReadOnlyAdmin):
 
 @admin.register(Bid)
 class BidAdmin(ReadOnlyAdmin):
-    list_display = ("public_id", "tender", "supplier", "status", "received_at", "opened_at")
+    # Who bid in which tender stays secret until opening, from operators too: the list
+    # names neither, and a bid's page names them only once it is opened.
+    list_display = ("public_id", "status", "received_at", "opened_at")
     list_filter = ("status",)
     search_fields = ("public_id", "sealed_sha256")
     search_help_text = _("The bid's id, or the SHA-256 of its ciphertext.")
-    fields = (
-        "public_id", "tender", "supplier", "status", "received_at", "sealed_sha256",
-        "amendment", "opened_at", "prices",
-    )  # fmt: skip
+    sealed_fields = ("public_id", "status", "received_at", "sealed_sha256", "amendment")
+
+    def get_fields(self, request: HttpRequest, obj: Bid | None = None) -> tuple[str, ...]:
+        if obj is None or obj.opened_at is None:
+            return self.sealed_fields
+        return (*self.sealed_fields, "tender", "supplier", "opened_at", "prices")
 
 
 @admin.register(Supplier)

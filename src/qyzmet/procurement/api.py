@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from ninja import Router, Schema, Status
-from pydantic import Field
+from pydantic import AwareDatetime, Field
 
 from qyzmet.core.errors import Problem
 from qyzmet.core.inputs import PLAIN_TEXT, StrictIn
@@ -33,6 +34,7 @@ from qyzmet.procurement.models import (
     Bid,
     ComplaintKind,
     Contract,
+    PlanItem,
     Procedure,
     Stage,
     Supplier,
@@ -47,6 +49,7 @@ MULTILINE_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
 Text = Field(min_length=1, max_length=4000, pattern=MULTILINE_TEXT)
 Title = Field(min_length=1, max_length=300, pattern=PLAIN_TEXT)
 BIN = Field(pattern=r"^\d{12}$", description="the organisation's business number")
+Amount = Annotated[int, Field(gt=0, le=services.MAX_AMOUNT, description="minor units")]
 
 
 def _caller(request: HttpRequest, scope: str) -> Account:
@@ -107,6 +110,88 @@ def supplier_register(request: HttpRequest, payload: SupplierIn) -> Status[Suppl
     return Status(201, _supplier_out(supplier))
 
 
+class OpeningKeyIn(StrictIn):
+    public_key: str = Field(description="base64 of your X25519 public key (32 bytes)")
+
+
+class OpeningKeyOut(Schema):
+    sha256: str = Field(description="the key's fingerprint, to compare with your device's")
+    registered_at: datetime
+
+
+@router.put("/opening-key", response=OpeningKeyOut,
+            summary="Officers: register my opening key for evaluation committees")  # fmt: skip
+def opening_key_register(request: HttpRequest, payload: OpeningKeyIn) -> OpeningKeyOut:
+    """Make the pair on your own device (``qyzmet procurement opening-key``); only the
+    public half comes here. Tenders that seat you from now on seal your share to it."""
+    account = _caller(request, BUY)
+    if account.kind != "officer":
+        raise Http404
+    public_key = _unb64(payload.public_key, "public key")
+    key = services.opening_key_register(account=account, public_key=public_key)
+    return OpeningKeyOut(sha256=hashlib.sha256(public_key).hexdigest(),
+                         registered_at=key.registered_at)  # fmt: skip
+
+
+# --- plans -------------------------------------------------------------------------------
+
+
+class PlanItemIn(StrictIn):
+    year: int = Field(ge=2000, le=2100)
+    quarter: int = Field(ge=1, le=4, description="when the tender is to be announced")
+    title: str = Title
+    cpv: str = Field(pattern=r"^\d{8}-\d$", description="CPV code, e.g. 30213100-6")
+    cpv_description: str = Title
+    quantity: int = Field(gt=0, le=10**9)
+    unit: str = Field(min_length=1, max_length=40, pattern=PLAIN_TEXT)
+    budget: Amount
+    procedure: Procedure
+    rationale: str = Text
+    agency: str | None = Field(default=None, description="the buying agency's code, if several")
+
+
+class PlanItemOut(Schema):
+    id: UUID
+    ocid: str
+    buyer: str
+    year: int
+    quarter: int
+    title: str
+    cpv: str
+    budget: int
+    procedure: Procedure
+    tender: UUID | None = Field(description="the tender carrying it out, once there is one")
+
+
+def _plan_item_out(item: PlanItem) -> PlanItemOut:
+    tender = getattr(item, "tender", None)
+    return PlanItemOut(
+        id=item.public_id, ocid=item.ocid, buyer=item.buyer.code, year=item.year,
+        quarter=item.quarter, title=item.title, cpv=item.cpv, budget=item.budget,
+        procedure=Procedure(item.procedure), tender=tender.public_id if tender else None,
+    )  # fmt: skip
+
+
+@router.post("/plans/items", response={201: PlanItemOut},
+             summary="Buyers: add a line to my agency's procurement plan")  # fmt: skip
+def plan_item_add(request: HttpRequest, payload: PlanItemIn) -> Status[PlanItemOut]:
+    """Published at once (an OCDS planning release); the tender that carries it out later
+    continues its contracting process."""
+    account, agency = _officer_of(request, payload.agency)
+    item = services.plan_item_add(
+        buyer=agency, **payload.model_dump(exclude={"agency"}), actor=actor_of(account)
+    )
+    return Status(201, _plan_item_out(item))
+
+
+@router.get("/plans/items", response=list[PlanItemOut], auth=None, openapi_extra=PUBLIC,
+            summary="Agencies' procurement plans")  # fmt: skip
+def plan_items_list(
+    request: HttpRequest, agency: str | None = None, year: int | None = None
+) -> list[PlanItemOut]:
+    return [_plan_item_out(item) for item in selectors.plan_items(agency=agency, year=year)[:500]]
+
+
 # --- tenders ------------------------------------------------------------------------------
 
 
@@ -119,23 +204,22 @@ class TenderLotIn(StrictIn):
     value: int = Field(gt=0, le=10**17, description="the lot's budget in minor units (tiyn)")
 
 
-class CommitteeSeatIn(StrictIn):
-    account: UUID = Field(description="the member's account id")
-    opening_key: str = Field(description="base64 of the member's X25519 public key (32 bytes)")
-
-
 class TenderIn(StrictIn):
     procedure: Procedure
     title: str = Title
     description: str = Field(default="", max_length=4000, pattern=MULTILINE_TEXT)
     category: Literal["goods", "works", "services"]
     lots: list[TenderLotIn] = Field(min_length=1, max_length=100)
-    tender_end: datetime = Field(description="the deadline for bids")
-    committee: list[CommitteeSeatIn] = Field(default_factory=list, max_length=25)
+    tender_end: AwareDatetime = Field(description="the deadline for bids, with its offset")
+    committee: list[UUID] = Field(
+        default_factory=list, max_length=25,
+        description="the members' account ids: officers of the agency with an opening key",
+    )  # fmt: skip
     threshold: int = Field(default=1, ge=1, le=25, description="shares that open the bids")
     award_criteria: AwardCriteria = AwardCriteria.LOWEST_PRICE
     price_weight: int = Field(default=100, ge=0, le=100)
     single_supplier: str | None = Field(default=None, pattern=r"^\d{12}$")
+    plan_item: UUID | None = Field(default=None, description="the plan item it carries out")
     agency: str | None = Field(default=None, description="the buying agency's code, if several")
 
 
@@ -185,23 +269,28 @@ def _tender_out(tender: Tender) -> TenderOut:
 def tender_create(request: HttpRequest, payload: TenderIn) -> Status[TenderOut]:
     account, agency = _officer_of(request, payload.agency)
     seats = []
-    for seat in payload.committee:
-        member = Account.objects.filter(public_id=seat.account, is_active=True).first()
+    for member_id in payload.committee:
+        member = Account.objects.filter(public_id=member_id, is_active=True).first()
         if member is None:
-            raise Problem(422, f"No account {seat.account} to seat on the committee.")
-        seats.append(services.CommitteeSeat(member, _unb64(seat.opening_key, "opening key")))
+            raise Problem(422, f"No account {member_id} to seat on the committee.")
+        seats.append(member)
     single = None
     if payload.single_supplier:
         single = Supplier.objects.filter(organisation__bin=payload.single_supplier).first()
         if single is None:
             raise Problem(422, f"{payload.single_supplier} is not a registered supplier.")
+    plan_item = None
+    if payload.plan_item is not None:
+        plan_item = PlanItem.objects.filter(public_id=payload.plan_item).first()
+        if plan_item is None:
+            raise Problem(422, f"No plan item {payload.plan_item}.")
     tender = services.tender_create(
         buyer=agency, procedure=payload.procedure, title=payload.title,
         description=payload.description, category=payload.category,
         lots=[services.LotDraft(**lot.model_dump()) for lot in payload.lots],
         tender_end=payload.tender_end, committee=seats, threshold=payload.threshold,
         award_criteria=payload.award_criteria, price_weight=payload.price_weight,
-        single_supplier=single, actor=actor_of(account),
+        single_supplier=single, plan_item=plan_item, actor=actor_of(account),
     )  # fmt: skip
     return Status(201, _tender_out(tender))
 
@@ -223,8 +312,8 @@ def tender_publish(request: HttpRequest, id: UUID, payload: NothingIn) -> Tender
 class TenderAmendIn(StrictIn):
     title: str | None = Field(default=None, min_length=1, max_length=300, pattern=PLAIN_TEXT)
     description: str | None = Field(default=None, max_length=4000, pattern=MULTILINE_TEXT)
-    tender_end: datetime | None = None
-    lot_values: dict[int, int] = Field(default_factory=dict, description="lot number -> budget")
+    tender_end: AwareDatetime | None = None
+    lot_values: dict[int, Amount] = Field(default_factory=dict, description="lot number -> budget")
     rationale: str = Text
 
 
@@ -277,7 +366,7 @@ class BidDocumentIn(StrictIn):
 
 class BidIn(StrictIn):
     supplier: str = BIN
-    prices: dict[int, int] = Field(description="lot number -> price in minor units")
+    prices: dict[int, Amount] = Field(description="lot number -> price in minor units")
     documents: list[BidDocumentIn] = Field(default_factory=list, max_length=20)
 
 
@@ -410,6 +499,8 @@ def share_get(request: HttpRequest, id: UUID) -> KeyShareOut:
     seat = tender.committee.filter(account=account).first()
     if seat is None or seat.sealed_share is None:
         raise Http404
+    if tender.tender_end is None or timezone.now() < tender.tender_end:
+        raise Problem(409, "Shares are given out after the deadline.", code="not-now")
     context = f"qyzmet-share:{tender.public_id}:{account.public_id}"
     return KeyShareOut(sealed_share=_b64(seat.sealed_share), context=context)
 
@@ -601,7 +692,7 @@ def contract_sign(request: HttpRequest, id: UUID, payload: ContractSignIn) -> Co
 
 class ContractMilestoneIn(StrictIn):
     title: str = Title
-    due: datetime
+    due: AwareDatetime
     met: bool = False
 
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -43,6 +44,7 @@ from qyzmet.trust.jws import JwsError, jws_verify
 from qyzmet.trust.models import Certificate
 
 FINISHED = {Stage.COMPLETE, Stage.CANCELLED, Stage.UNSUCCESSFUL}
+logger = logging.getLogger(__name__)
 
 
 def _move(tender: Tender, stage: Stage, **fields: Any) -> None:
@@ -247,8 +249,8 @@ def _auction_round_end(tender: Tender) -> None:
 def award_qualify(*, award: Award, qualified: bool, reason: str = "", account: Account) -> Award:
     """The buyer qualifies the winner, or rejects them with a reason and the next bid of
     the lot is put to qualification."""
+    tender = Tender.objects.select_for_update().get(pk=award.tender_id)  # the tender first
     award = Award.objects.select_for_update().select_related("tender").get(pk=award.pk)
-    tender = Tender.objects.select_for_update().get(pk=award.tender_id)
     _buyer_officer(tender, account)
     if award.status != AwardStatus.PENDING or tender.stage != Stage.QUALIFICATION:
         raise Problem(409, "This award is not being qualified.", code="status")
@@ -257,8 +259,7 @@ def award_qualify(*, award: Award, qualified: bool, reason: str = "", account: A
     award.status = AwardStatus.ACTIVE if qualified else AwardStatus.UNSUCCESSFUL
     award.decided_at, award.reason = timezone.now(), reason
     award.save(update_fields=["status", "decided_at", "reason"])
-    if not qualified:
-        Bid.objects.filter(pk=award.bid_id).update(status=BidStatus.DISQUALIFIED)
+    if not qualified:  # rejected for this lot only: its award says so
         assert award.report is not None  # noqa: S101 - every award carries its ranking
         _award_next(tender, award.lot, award.rank + 1, award.report, award.report_signature)
     audit_record(
@@ -347,8 +348,8 @@ def complaint_decide(
 ) -> Complaint:
     """A claim is answered by the buyer; a complaint decided by the review body. An upheld
     complaint about an award cancels it and the lot's next bid is qualified."""
+    tender = Tender.objects.select_for_update().get(pk=complaint.tender_id)  # the tender first
     complaint = Complaint.objects.select_for_update().get(pk=complaint.pk)
-    tender = Tender.objects.select_for_update().get(pk=complaint.tender_id)
     decider = tender.buyer if complaint.kind == ComplaintKind.CLAIM else operator_agency()
     if not account.memberships.filter(agency=decider).exists():
         raise Problem(403, "A claim is answered by the buyer, a complaint by the review body.")
@@ -364,16 +365,19 @@ def complaint_decide(
     complaint.save(update_fields=["status", "resolution", "decided_at"])
     tags = ["tenderUpdate"]
     award = complaint.award
+    # An upheld complaint reopens qualification only while the tender runs and the award's
+    # contract is not yet in force; otherwise it is a finding on the record.
     if (
         complaint.status == ComplaintStatus.SATISFIED
         and award is not None
+        and tender.stage not in FINISHED
         and award.status in {AwardStatus.PENDING, AwardStatus.ACTIVE}
         and not Contract.objects.filter(award=award, status=ContractStatus.ACTIVE).exists()
     ):
         Award.objects.filter(pk=award.pk).update(
             status=AwardStatus.CANCELLED, decided_at=timezone.now()
         )
-        Contract.objects.filter(award=award).delete()
+        Contract.objects.filter(award=award).update(status=ContractStatus.CANCELLED)
         assert award.report is not None  # noqa: S101
         _award_next(tender, award.lot, award.rank + 1, award.report, award.report_signature)
         _move(tender, Stage.QUALIFICATION, standstill_end=None)
@@ -411,12 +415,12 @@ def contract_sign(*, contract: Contract, signature: str, account: Account) -> Co
     """One party signs the contract's terms (a detached JWS made with their own signing
     key). Refused while a complaint about the tender is pending. Signed by both, the
     contract is in force; all signed, the tender is complete."""
+    tender = Tender.objects.select_for_update().get(pk=contract.award.tender_id)  # first
     contract = (
         Contract.objects.select_for_update()
         .select_related("award__bid__supplier")
         .get(pk=contract.pk)
     )
-    tender = Tender.objects.select_for_update().get(pk=contract.award.tender_id)
     if tender.stage != Stage.CONTRACTING or contract.status != ContractStatus.PENDING:
         raise Problem(409, "This contract is not awaiting signatures.", code="status")
     if _pending_complaints(tender):
@@ -453,8 +457,8 @@ def contract_sign(*, contract: Contract, signature: str, account: Account) -> Co
 
 
 def _contract_for_buyer(contract: Contract, account: Account) -> tuple[Contract, Tender]:
+    tender = Tender.objects.select_for_update().get(pk=contract.award.tender_id)  # first
     contract = Contract.objects.select_for_update().select_related("award").get(pk=contract.pk)
-    tender = Tender.objects.select_for_update().get(pk=contract.award.tender_id)
     _buyer_officer(tender, account)
     if contract.status != ContractStatus.ACTIVE:
         raise Problem(409, "Only a contract in force changes.", code="status")
@@ -524,9 +528,11 @@ def contract_end(*, contract: Contract, fulfilled: bool, reason: str, account: A
 # --- the timer ----------------------------------------------------------------------------
 
 
-def tenders_advance(*, now: datetime | None = None, limit: int = 500) -> int:
+def tenders_advance(*, now: datetime | None = None, limit: int = 500) -> int | None:
     """For the worker's periodic loop: move on every tender whose period has ended. Each
-    tender moves in its own transaction, under its lock; returns how many moved."""
+    tender moves in its own transaction, under its lock; returns how many moved, None when
+    none did (the loop then stops). A tender that fails is logged and left for the next
+    round; the others still move."""
     now = now or timezone.now()
     due = Tender.objects.filter(
         Q(stage=Stage.ENQUIRIES, enquiry_end__lte=now)
@@ -536,11 +542,14 @@ def tenders_advance(*, now: datetime | None = None, limit: int = 500) -> int:
     ).values_list("pk", flat=True)[:limit]
     moved = 0
     for pk in list(due):
-        with transaction.atomic():
-            tender = Tender.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
-            if tender is not None and _advance(tender, now):
-                moved += 1
-    return moved
+        try:
+            with transaction.atomic():
+                tender = Tender.objects.select_for_update(skip_locked=True).filter(pk=pk).first()
+                if tender is not None and _advance(tender, now):
+                    moved += 1
+        except (Problem, DatabaseError):
+            logger.exception("tender %s could not move on; it is tried again next round", pk)
+    return moved or None
 
 
 def _advance(tender: Tender, now: datetime) -> bool:

@@ -92,8 +92,40 @@ class AwardCriteria(models.TextChoices):
     BEST_VALUE = "ratedCriteria", _("best value")
 
 
+class PlanItem(models.Model):
+    """A line of an agency's annual procurement plan: what it means to buy, by when, how,
+    for how much. Published as an OCDS planning release; the tender that carries it out
+    continues that contracting process (the same ocid)."""
+
+    public_id = PublicIdField()
+    buyer = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="plan_items")
+    year = models.PositiveSmallIntegerField()
+    quarter = models.PositiveSmallIntegerField()  # 1-4: when the tender is to be announced
+    title = models.CharField(max_length=300)
+    cpv = models.CharField(max_length=10)
+    cpv_description = models.CharField(max_length=300)
+    quantity = models.PositiveIntegerField()
+    unit = models.CharField(max_length=40)
+    budget = models.BigIntegerField()  # minor units
+    procedure = models.CharField(max_length=20, choices=Procedure.choices)
+    rationale = models.TextField()
+    ocid = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["buyer", "year"])]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.title}"
+
+
 class Tender(models.Model):
     public_id = PublicIdField()
+    # The OCDS contracting process: its plan item's, or its own when it had none.
+    ocid = models.CharField(max_length=80, unique=True)
+    plan_item = models.OneToOneField(
+        PlanItem, null=True, blank=True, on_delete=models.PROTECT, related_name="tender"
+    )
     buyer = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="tenders")
     procedure = models.CharField(max_length=20, choices=Procedure.choices)
     title = models.CharField(max_length=300)
@@ -160,13 +192,27 @@ class TenderAmendment(models.Model):
         return f"amendment {self.number} of {self.tender}"
 
 
+class OpeningKey(models.Model):
+    """An officer's opening key: the public half of an X25519 key pair they made on their
+    own device (``qyzmet procurement opening-key``) and registered themselves. Tenders
+    seal their committee's shares to these; the private half never reaches the platform."""
+
+    account = models.OneToOneField(Account, on_delete=models.CASCADE, related_name="opening_key")
+    public_key = models.BinaryField()
+    registered_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"opening key of {self.account}"
+
+
 class CommitteeMember(models.Model):
     """An evaluation committee member: one share of the tender key, sealed to their
     opening key, and the share as they hand it in after the deadline."""
 
     tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="committee")
     account = models.ForeignKey(Account, on_delete=models.PROTECT, related_name="+")
-    opening_key = models.BinaryField()  # raw X25519 public key, made on the member's device
+    # The member's opening key when they were seated (a later one does not change it).
+    opening_key = models.BinaryField()
     sealed_share = models.BinaryField(null=True, blank=True)
     share_sha256 = models.CharField(max_length=64, blank=True)  # to check the share handed in
     share = models.BinaryField(null=True, blank=True)  # handed in; deleted at opening
@@ -308,6 +354,7 @@ class ContractStatus(models.TextChoices):
     ACTIVE = "active", _("in force")
     TERMINATED = "terminated", _("terminated")
     COMPLETE = "complete", _("fulfilled")
+    CANCELLED = "cancelled", _("cancelled before signing")  # its award was cancelled
 
 
 class Contract(models.Model):

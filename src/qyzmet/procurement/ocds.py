@@ -17,8 +17,8 @@ and ``items[].relatedLot`` (the lots extension), ``bids.details`` (the bids exte
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any, TextIO
 
 from django.conf import settings
@@ -33,6 +33,7 @@ from qyzmet.procurement.models import (
     Complaint,
     Contract,
     ContractStatus,
+    PlanItem,
     Release,
     Stage,
     Supplier,
@@ -55,12 +56,27 @@ _TENDER_STATUS = {
 _CONTRACT_STATUS = {
     ContractStatus.PENDING: "pending", ContractStatus.ACTIVE: "active",
     ContractStatus.TERMINATED: "terminated", ContractStatus.COMPLETE: "terminated",
+    ContractStatus.CANCELLED: "cancelled",
 }  # fmt: skip
-_BID_STATUS = {BidStatus.OPENED: "valid", BidStatus.DISQUALIFIED: "disqualified"}
+_BID_STATUS = {
+    BidStatus.SUBMITTED: "pending", BidStatus.NEEDS_CONFIRMATION: "pending",
+    BidStatus.OPENED: "valid", BidStatus.WITHDRAWN: "withdrawn",
+    BidStatus.INVALID: "disqualified", BidStatus.DISQUALIFIED: "disqualified",
+}  # fmt: skip
+# The OCDS extensions the releases use beyond the core schema.
+EXTENSIONS = [
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_lots_extension/v1.1.5/extension.json",
+    "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/v1.1.5/extension.json",
+]
 
 
 def ocid_of(tender: Tender) -> str:
-    return f"{settings.QYZMET_OCID_PREFIX}-{tender.public_id}"
+    return tender.ocid
+
+
+def ocid_new(public_id: object) -> str:
+    """The ocid of a contracting process that starts with the object of ``public_id``."""
+    return f"{settings.QYZMET_OCID_PREFIX}-{public_id}"
 
 
 def _date(moment: datetime | None) -> str | None:
@@ -145,6 +161,8 @@ def release_build(
             for a in tender.amendment_log.order_by("number")
         ],
     }  # fmt: skip
+    if tender.plan_item is not None:
+        release["planning"] = _planning(tender.plan_item, currency)
     if tender.enquiry_end:
         tender_block["enquiryPeriod"] = {
             "startDate": _date(tender.published_at),
@@ -171,6 +189,41 @@ def release_build(
     return release
 
 
+def _planning(item: PlanItem, currency: str) -> dict[str, Any]:
+    return {
+        "rationale": item.rationale,
+        "budget": {"id": str(item.public_id), "description": item.title,
+                   "amount": _value(item.budget, currency)},
+    }  # fmt: skip
+
+
+def planning_release_build(item: PlanItem, *, release_id: str, date: datetime) -> dict[str, Any]:
+    """The release of a plan item before any tender: what the buyer plans to buy, how."""
+    rules = rules_of(item.procedure)
+    parties = _Parties()
+    buyer = parties.add(item.buyer.organisation.bin, item.buyer.name_en, "buyer")
+    return {
+        "ocid": item.ocid, "id": release_id, "date": date.isoformat(), "tag": ["planning"],
+        "initiationType": "tender", "language": "en", "buyer": buyer,
+        "parties": list(parties.by_bin.values()),
+        "planning": _planning(item, "KZT"),
+        "tender": {
+            "id": str(item.public_id), "title": item.title, "status": "planned",
+            "items": [{"id": "1", "description": item.title, "quantity": item.quantity,
+                       "unit": {"name": item.unit},
+                       "classification": {"scheme": "CPV", "id": item.cpv,
+                                          "description": item.cpv_description}}],
+            "value": _value(item.budget, "KZT"), "procurementMethod": rules.method,
+            "procurementMethodDetails": item.get_procedure_display(),
+            "tenderPeriod": {"startDate": _quarter_start(item)},
+        },
+    }  # fmt: skip
+
+
+def _quarter_start(item: PlanItem) -> str:
+    return datetime(item.year, 3 * item.quarter - 2, 1, tzinfo=UTC).isoformat()
+
+
 def _changes_text(changes: Mapping[str, list[Any]]) -> str:
     return "; ".join(f"{field}: {old} -> {new}" for field, (old, new) in changes.items())
 
@@ -195,7 +248,7 @@ def _lot_status(tender: Tender, number: int) -> str:
 def _bid(bid: Bid, tenderer: dict[str, str], currency: str) -> dict[str, Any]:
     detail: dict[str, Any] = {
         "id": str(bid.public_id), "date": bid.received_at.isoformat(), "tenderers": [tenderer],
-        "status": _BID_STATUS.get(BidStatus(bid.status), "disqualified"),
+        "status": _BID_STATUS[BidStatus(bid.status)],
     }  # fmt: skip
     if bid.prices:
         detail["value"] = _value(sum(bid.prices.values()), currency)
@@ -264,11 +317,27 @@ def _complaint(complaint: Complaint, parties: _Parties) -> dict[str, Any]:
 def release_publish(tender: Tender, tags: Sequence[str]) -> Release:
     """Publish the tender's state as a new release (inside the act's transaction, so an act
     and its release are made together or not at all)."""
-    ocid = ocid_of(tender)
+    return _publish(
+        tender.ocid, tags, lambda release_id, now: release_build(
+            tender, tags, release_id=release_id, date=now)
+    )  # fmt: skip
+
+
+def planning_release_publish(item: PlanItem) -> Release:
+    return _publish(
+        item.ocid,
+        ["planning"],
+        lambda release_id, now: planning_release_build(item, release_id=release_id, date=now),
+    )
+
+
+def _publish(
+    ocid: str, tags: Sequence[str], build: Callable[[str, datetime], dict[str, Any]]
+) -> Release:
     number = Release.objects.filter(ocid=ocid).count() + 1
     now = timezone.now()
     release_id = f"{ocid}-{number:04d}"
-    body = release_build(tender, tags, release_id=release_id, date=now)
+    body = build(release_id, now)
     return Release.objects.create(
         ocid=ocid, release_id=release_id, date=now, tags=list(tags),
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
@@ -280,7 +349,8 @@ def release_publish(tender: Tender, tags: Sequence[str]) -> Release:
 
 def _package_head(uri: str, published: datetime) -> dict[str, Any]:
     return {
-        "uri": uri, "version": VERSION, "publishedDate": published.isoformat(),
+        "uri": uri, "version": VERSION, "extensions": EXTENSIONS,
+        "publishedDate": published.isoformat(),
         "publisher": PUBLISHER, "license": LICENSE, "publicationPolicy": PUBLICATION_POLICY,
     }  # fmt: skip
 

@@ -15,6 +15,7 @@ from qyzmet.procurement.models import (
     Bid,
     Complaint,
     Contract,
+    PlanItem,
     Release,
     Stage,
     Supplier,
@@ -36,6 +37,15 @@ def tender_get(public_id: UUID, *, viewer: Account | None) -> Tender:
     ):
         raise Http404
     return tender
+
+
+def plan_items(*, agency: str | None, year: int | None) -> QuerySet[PlanItem]:
+    items = PlanItem.objects.select_related("buyer", "tender")
+    if agency:
+        items = items.filter(buyer__code=agency)
+    if year:
+        items = items.filter(year=year)
+    return items.order_by("-year", "quarter", "pk")
 
 
 def tenders_published(*, stage: Stage | None = None) -> QuerySet[Tender]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from qyzmet.core.audit import SYSTEM_ACTOR, audit_record
 from qyzmet.core.errors import Problem
-from qyzmet.identity.models import Account, Agency, Organisation
+from qyzmet.identity.models import Account, AccountKind, Agency, Organisation
 from qyzmet.identity.services import actor_of, agency_ensure_defaults
 from qyzmet.procurement import ocds
 from qyzmet.procurement.models import (
@@ -30,6 +30,8 @@ from qyzmet.procurement.models import (
     BidStatus,
     CommitteeMember,
     Lot,
+    OpeningKey,
+    PlanItem,
     Procedure,
     Stage,
     Supplier,
@@ -59,6 +61,7 @@ from qyzmet.trust.signer import SigningIdentity
 from qyzmet.trust.timestamps import timestamp_token
 
 MAX_BID_BYTES = 10 * 1024 * 1024
+MAX_AMOUNT = 10**17  # minor units: far above any budget, far below the columns' limit
 CATEGORIES = ("goods", "works", "services")
 
 
@@ -169,6 +172,34 @@ def unreliable_entry(organisation_id: int) -> UnreliableSupplier | None:
     ).first()
 
 
+# --- plans ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_item_add(
+    *, buyer: Agency, year: int, quarter: int, title: str, cpv: str, cpv_description: str,
+    quantity: int, unit: str, budget: int, procedure: Procedure, rationale: str, actor: str,
+) -> PlanItem:  # fmt: skip
+    """Add a line to the agency's annual procurement plan and publish it (OCDS planning)."""
+    if not 1 <= quarter <= 4 or budget <= 0 or quantity <= 0:
+        raise Problem(422, "The quarter is 1 to 4; the budget and quantity are above zero.")
+    if year < timezone.localdate().year:
+        raise Problem(422, "A plan is for this year or a later one.")
+    item = PlanItem(
+        buyer=buyer, year=year, quarter=quarter, title=title, cpv=cpv,
+        cpv_description=cpv_description, quantity=quantity, unit=unit, budget=budget,
+        procedure=procedure, rationale=rationale,
+    )  # fmt: skip
+    item.ocid = ocds.ocid_new(item.public_id)
+    item.save(force_insert=True)
+    audit_record(
+        actor=actor, action="procurement.plan_item_add", object_type="plan-item",
+        object_id=str(item.public_id), data={"year": year, "budget": budget},
+    )  # fmt: skip
+    ocds.planning_release_publish(item)
+    return item
+
+
 # --- tenders ------------------------------------------------------------------------------
 
 
@@ -182,10 +213,29 @@ class LotDraft:
     value: int
 
 
-@dataclass(frozen=True)
-class CommitteeSeat:
-    account: Account
-    opening_key: bytes  # raw X25519 public key from the member's device
+def _usable_key(public_key: bytes) -> None:
+    try:  # a trial encryption: a malformed or low-order key fails here, not at publication
+        seal_to(public_key_load(public_key), b"", context=b"trial")
+    except (SealError, ValueError) as error:
+        raise Problem(422, f"This opening key is not usable: {error}") from error
+
+
+@transaction.atomic
+def opening_key_register(*, account: Account, public_key: bytes) -> OpeningKey:
+    """An officer registers the opening key they made on their own device: tenders that
+    seat them from now on seal their share to it."""
+    if account.kind != AccountKind.OFFICER:
+        raise Problem(403, "Only officers sit on evaluation committees.")
+    _usable_key(public_key)
+    key, _ = OpeningKey.objects.update_or_create(
+        account=account, defaults={"public_key": public_key, "registered_at": timezone.now()}
+    )
+    audit_record(
+        actor=actor_of(account), action="procurement.opening_key_register",
+        object_type="account", object_id=str(account.public_id),
+        data={"sha256": hashlib.sha256(public_key).hexdigest()},
+    )  # fmt: skip
+    return key
 
 
 @transaction.atomic
@@ -198,15 +248,17 @@ def tender_create(
     category: str,
     lots: Sequence[LotDraft],
     tender_end: datetime,
-    committee: Sequence[CommitteeSeat] = (),
+    committee: Sequence[Account] = (),
     threshold: int = 1,
     award_criteria: AwardCriteria = AwardCriteria.LOWEST_PRICE,
     price_weight: int = 100,
     single_supplier: Supplier | None = None,
+    plan_item: PlanItem | None = None,
     actor: str,
 ) -> Tender:
-    """A tender in draft: its lots, deadline and evaluation committee. Nothing is public
-    until :func:`tender_publish`."""
+    """A tender in draft: its lots, deadline and evaluation committee, carrying out a plan
+    item if given (its contracting process goes on). Nothing more is public until
+    :func:`tender_publish`."""
     rules = rules_of(procedure)
     if category not in CATEGORIES:
         raise Problem(422, f"The category is one of {', '.join(CATEGORIES)}.")
@@ -218,26 +270,38 @@ def tender_create(
         raise Problem(
             422, "The committee has at least as many members as the shares that open the bids."
         )
-    if len({seat.account.pk for seat in committee}) != len(committee):
+    if len({member.pk for member in committee}) != len(committee):
         raise Problem(422, "A member sits on the committee once.")
-    if any(not seat.account.memberships.filter(agency=buyer).exists() for seat in committee):
+    if any(not member.memberships.filter(agency=buyer).exists() for member in committee):
         raise Problem(422, "The committee's members are officers of the buying agency.")
-    for seat in committee:
-        try:
-            public_key_load(seat.opening_key)
-        except SealError as error:
-            raise Problem(422, f"An opening key is not usable: {error}") from error
+    keys = dict(
+        OpeningKey.objects.filter(account__in=committee).values_list("account_id", "public_key")
+    )
+    missing = [str(member.public_id) for member in committee if member.pk not in keys]
+    if missing:
+        raise Problem(422, f"These members have registered no opening key: {', '.join(missing)}.")
+    if award_criteria == AwardCriteria.BEST_VALUE and Stage.AUCTION in rules.stages:
+        raise Problem(422, "An auction ranks by price alone: choose lowest price.")
     if rules.multiple_bidders == (single_supplier is not None):
         raise Problem(422, "A single-source procedure names its supplier; the others do not.")
     if not 0 <= price_weight <= 100 or (
         award_criteria == AwardCriteria.LOWEST_PRICE and price_weight != 100
     ):
         raise Problem(422, "The price weight is a percentage; lowest price weighs price only.")
-    tender = Tender.objects.create(
+    if plan_item is not None:
+        plan_item = PlanItem.objects.select_for_update().get(pk=plan_item.pk)
+        if plan_item.buyer_id != buyer.pk or plan_item.procedure != procedure:
+            raise Problem(422, "The plan item is another agency's, or plans another procedure.")
+        if Tender.objects.filter(plan_item=plan_item).exists():
+            raise Problem(409, "A tender carries out this plan item already.", code="planned")
+    tender = Tender(
         buyer=buyer, procedure=procedure, title=title, description=description,
         category=category, tender_end=tender_end, threshold=threshold if rules.sealed else 0,
         award_criteria=award_criteria, price_weight=price_weight, single_supplier=single_supplier,
+        plan_item=plan_item,
     )  # fmt: skip
+    tender.ocid = plan_item.ocid if plan_item is not None else ocds.ocid_new(tender.public_id)
+    tender.save(force_insert=True)
     Lot.objects.bulk_create(
         Lot(tender=tender, number=number, title=lot.title, cpv=lot.cpv,
             cpv_description=lot.cpv_description, quantity=lot.quantity, unit=lot.unit,
@@ -245,8 +309,8 @@ def tender_create(
         for number, lot in enumerate(lots, start=1)
     )  # fmt: skip
     CommitteeMember.objects.bulk_create(
-        CommitteeMember(tender=tender, account=seat.account, opening_key=seat.opening_key)
-        for seat in committee
+        CommitteeMember(tender=tender, account=member, opening_key=bytes(keys[member.pk]))
+        for member in committee
     )
     audit_record(
         actor=actor, action="procurement.tender_create", object_type="tender",
@@ -319,7 +383,11 @@ def tender_amend(
     """Change a published tender before its deadline. Every bid already placed must then
     be confirmed by its bidder, or it is not opened."""
     tender = _locked(tender)
-    if tender.stage not in {Stage.ENQUIRIES, Stage.TENDERING}:
+    assert tender.tender_end is not None  # noqa: S101 - published
+    if (
+        tender.stage not in {Stage.ENQUIRIES, Stage.TENDERING}
+        or timezone.now() >= tender.tender_end
+    ):
         raise Problem(409, "A tender is amended only before its deadline.", code="stage")
     unknown = set(changes) - AMENDABLE
     if unknown:
@@ -338,7 +406,7 @@ def tender_amend(
         setattr(tender, field, value)
     lots = {lot.number: lot for lot in tender.lots.all()}
     for number, value in (lot_values or {}).items():
-        if number not in lots or value <= 0:
+        if number not in lots or not 0 < value <= MAX_AMOUNT:
             raise Problem(
                 422, f"Lot {number} is not in this tender, or its budget is not positive."
             )
@@ -351,13 +419,12 @@ def tender_amend(
     TenderAmendment.objects.create(
         tender=tender, number=tender.amendments, rationale=rationale, changes=before_after
     )
-    pending = tender.bids.filter(status=BidStatus.SUBMITTED).update(
-        status=BidStatus.NEEDS_CONFIRMATION
-    )
+    # Not counted in the audit entry: until opening, nobody learns how many bid.
+    tender.bids.filter(status=BidStatus.SUBMITTED).update(status=BidStatus.NEEDS_CONFIRMATION)
     audit_record(
         actor=actor, action="procurement.tender_amend", object_type="tender",
         object_id=str(tender.public_id),
-        data={"amendment": tender.amendments, "changes": before_after, "bids_to_confirm": pending},
+        data={"amendment": tender.amendments, "changes": before_after},
     )  # fmt: skip
     ocds.release_publish(tender, ["tenderAmendment"])
     return tender
@@ -448,7 +515,9 @@ def bid_submit(
             code="unreliable",
         )  # fmt: skip
     lots = dict(tender.lots.values_list("number", "value"))
-    if not prices or any(number not in lots or price <= 0 for number, price in prices.items()):
+    if not prices or any(
+        number not in lots or not 0 < price <= MAX_AMOUNT for number, price in prices.items()
+    ):
         raise Problem(422, "A bid prices one or more of the tender's lots, each above zero.")
     bid = Bid(tender=tender, supplier=supplier, received_at=now, amendment=tender.amendments)
     content = json.dumps({
@@ -493,9 +562,9 @@ def bid_submit(
 
 
 def _live_bid(bid: Bid, account: Account) -> tuple[Bid, Tender]:
+    tender = _tender_for_bidding(bid.tender)  # the tender first, as amendment and opening
     bid = Bid.objects.select_for_update().select_related("supplier").get(pk=bid.pk)
     _bidder(bid.supplier, account)
-    tender = _tender_for_bidding(bid.tender)
     _bidding_open(tender, timezone.now())
     return bid, tender
 
@@ -570,6 +639,8 @@ def share_hand_in(*, tender: Tender, account: Account, share: bytes) -> Tender:
         status, refusal = (
             (404, "only from the tender's committee") if member is None
             else (409, "only after the deadline") if now < tender.tender_end
+            else (409, "only while the tender waits to be opened")
+            if tender.stage not in {Stage.TENDERING, Stage.OPENING}
             else (409, "only until the bids are open") if tender.opened_at is not None
             else (422, "only as the member's own share, unchanged")
             if hashlib.sha256(share).hexdigest() != member.share_sha256
