@@ -262,6 +262,13 @@ def caller_agency(caller: Account | None) -> str:
     return membership.agency.code if membership else ""
 
 
+def _other_citizen(s: Holdings) -> Account:
+    """The other persona citizen: the subject names them a bidder of their supplier."""
+    other = Account.objects.filter(kind="citizen").exclude(pk=s.account.pk).order_by("pk").first()
+    assert other is not None
+    return other
+
+
 def _tender_draft(s: Holdings) -> Call:
     """A draft by the caller's agency, with officer X (of agency X) as its committee."""
     officer = Account.objects.get(username="officer.x")
@@ -831,6 +838,15 @@ ENDPOINTS: tuple[Endpoint, ...] = (
         (U, CREATED, F, F, F, F), scope=BID,  # the registry names the subject its head
         writes={"procurement.Supplier": 1, "procurement.SupplierRepresentative": 1,
                 "core.AuditEntry": 1},
+    ),
+    Endpoint(
+        "POST", f"{PROCUREMENT}/suppliers/{{bin}}/representatives",
+        lambda s: json_call(
+            "POST", f"{PROCUREMENT}/suppliers/{s.procurement.supplier_bin}/representatives",
+            {"account": str(_other_citizen(s).public_id), "role": "bidder"}),
+        lambda body, s, caller: body["role"] == "bidder",
+        (U, CREATED, F, F, F, F), scope=BID,  # the subject is its signatory
+        writes={"procurement.SupplierRepresentative": 1, "core.AuditEntry": 1},
     ),
     Endpoint(
         "POST", f"{PROCUREMENT}/plans/items",

@@ -6,6 +6,7 @@ Periods are a second or so, so that tests run the real timers."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -42,7 +43,21 @@ from qyzmet.trust.signer import SigningIdentity
 from tests import factories
 from tests.conftest import PASSWORD, Persona, _logged_in, officer_create
 
-OCDS = Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5"
+
+def _ocds_schema_dir() -> Path:
+    """The official OCDS 1.1.5 schema beside the project (``../shared/ocds-1.1.5``), or
+    where QYZMET_OCDS_SCHEMA_DIR says (a clone elsewhere). Missing, the tests fail."""
+    candidates = [
+        Path(os.environ.get("QYZMET_OCDS_SCHEMA_DIR", "")),
+        Path(__file__).resolve().parents[3] / "shared" / "ocds-1.1.5",
+        Path("/work/shared/ocds-1.1.5"),
+    ]
+    found = next((c for c in candidates if (c / "release-schema.json").is_file()), None)
+    assert found is not None, f"the OCDS 1.1.5 schema is in none of {candidates}"
+    return found
+
+
+OCDS = _ocds_schema_dir()
 PERIODS = {
     Procedure.OPEN_TENDER: {"tendering": 1, "enquiries": 0.4, "standstill": 0.4},
     Procedure.PRICE_QUOTATION: {"tendering": 1, "enquiries": 0, "standstill": 0.4},

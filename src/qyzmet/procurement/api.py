@@ -38,6 +38,7 @@ from qyzmet.procurement.models import (
     Procedure,
     Stage,
     Supplier,
+    SupplierRole,
     Tender,
 )
 
@@ -131,6 +132,36 @@ def opening_key_register(request: HttpRequest, payload: OpeningKeyIn) -> Opening
     key = services.opening_key_register(account=account, public_key=public_key)
     return OpeningKeyOut(sha256=hashlib.sha256(public_key).hexdigest(),
                          registered_at=key.registered_at)  # fmt: skip
+
+
+class RepresentativeIn(StrictIn):
+    account: UUID = Field(description="the person's account id")
+    role: SupplierRole
+
+
+class RepresentativeOut(Schema):
+    supplier: str
+    account: UUID
+    role: SupplierRole
+
+
+@router.post("/suppliers/{bin}/representatives", response={201: RepresentativeOut},
+             summary="Signatories: name a person to bid or sign for my organisation")  # fmt: skip
+def representative_add(
+    request: HttpRequest, bin: str, payload: RepresentativeIn
+) -> Status[RepresentativeOut]:
+    """A bidder places bids and files complaints; a signatory also signs contracts and
+    names representatives. Naming someone again changes their role."""
+    by = _caller(request, BID)
+    supplier = Supplier.objects.select_related("organisation").filter(organisation__bin=bin).first()
+    person = Account.objects.filter(public_id=payload.account).first()
+    if supplier is None:
+        raise Http404
+    if person is None:
+        raise Problem(422, f"No account {payload.account}.")
+    services.supplier_representative_add(supplier=supplier, account=person, role=payload.role,
+                                         by=by)  # fmt: skip
+    return Status(201, RepresentativeOut(supplier=bin, account=person.public_id, role=payload.role))
 
 
 # --- plans -------------------------------------------------------------------------------

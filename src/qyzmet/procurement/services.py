@@ -133,11 +133,14 @@ def supplier_register(*, account: Account, bin_: str) -> Supplier:
 def supplier_representative_add(
     *, supplier: Supplier, account: Account, role: SupplierRole, by: Account
 ) -> SupplierRepresentative:
-    """A signatory of ``supplier`` names another person to act for it."""
+    """A signatory of ``supplier`` names another person to act for it: a bidder (bids and
+    complaints) or another signatory (who also signs contracts and names people)."""
     if not SupplierRepresentative.objects.filter(
         supplier=supplier, account=by, role=SupplierRole.SIGNATORY
     ).exists():
         raise Problem(403, "Only a signatory of the supplier names its representatives.")
+    if account.kind != AccountKind.CITIZEN or not account.is_active:
+        raise Problem(422, "Representatives are people with a citizen's account.")
     representative, _ = SupplierRepresentative.objects.update_or_create(
         supplier=supplier, account=account, defaults={"role": role}
     )
