@@ -7,7 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
@@ -15,7 +15,9 @@ from django.test import Client
 from django.utils import timezone
 
 from qyzmet.procurement.awarding import tenders_advance
+from qyzmet.procurement.models import Bid, Contract, Procedure, Tender
 from qyzmet.procurement.sealed_bids import public_key_bytes
+from qyzmet.procurement.services import bid_submit
 from qyzmet.trust.jws import jws_verify
 from qyzmet.trust.timestamps import timestamp_inspect
 from tests.conftest import officer_create
@@ -80,8 +82,6 @@ def _published(market: Market, buyer: Caller, *, seconds: float = 2.5) -> dict[s
 
 
 def wait_until_iso(moment: str) -> None:
-    from datetime import datetime
-
     wait_until(datetime.fromisoformat(moment))
 
 
@@ -95,8 +95,6 @@ def _bid(supplier: Caller, market: Market, index: int, tender: dict[str, Any], p
 
 
 def _hand_in_shares(market: Market, callers: dict[str, Any], tender: dict[str, Any]) -> Any:
-    from qyzmet.procurement.models import Tender
-
     model = Tender.objects.get(public_id=tender["id"])
     answer = None
     for member, caller in list(zip(market.committee, callers["committee"], strict=True))[:2]:
@@ -234,3 +232,58 @@ def test_bad_input_gets_problems_not_errors(market: Market) -> None:
     assert Client().get(f"{API}/tenders/{created['id']}").status_code == 404  # a draft
     assert Client().get(f"{API}/releases?limit=0").status_code == 422
     assert Client().get(f"{API}/records/nothing").status_code == 404
+
+
+def test_bad_bids_shares_and_signatures_get_problems(market: Market) -> None:
+    callers = _callers(market)
+    tender = market.tender(Procedure.PRICE_QUOTATION, lots=1)
+    supplier, bin_ = callers["suppliers"][0], market.bidders[0].supplier.organisation.bin
+    path = f"/tenders/{tender.public_id}/bids"
+    for prices in ({"9": 100}, {"1": 0}, {"1": 10**18}, {}):
+        answer = supplier.post(path, {"supplier": bin_, "prices": prices})
+        assert answer.status_code == 422, (prices, answer.content)
+    bad_document = {"name": "a.txt", "media_type": "text/plain", "content": "%%%"}
+    answer = supplier.post(
+        path, {"supplier": bin_, "prices": {"1": 5}, "documents": [bad_document]}
+    )
+    assert answer.status_code == 422
+    assert supplier.post(path, {"supplier": "000000000000", "prices": {"1": 5}}).status_code == 404
+    assert supplier.post("/tenders/00000000-0000-0000-0000-000000000000/bids",
+                         {"supplier": bin_, "prices": {"1": 5}}).status_code == 404  # fmt: skip
+    assert Bid.objects.count() == 0  # nothing was kept of any of them
+
+    member = callers["committee"][0]
+    low_order = base64.b64encode(bytes(32)).decode()
+    assert member.put("/opening-key", {"public_key": low_order}).status_code == 422
+    assert member.put("/opening-key", {"public_key": "short"}).status_code == 422
+    good = market.bidders[1]
+    bid_submit(tender=tender, supplier=good.supplier, prices={1: 5}, account=good.account)
+    wait_until(tender.tender_end)
+    tenders_advance()
+    not_a_share = base64.b64encode(b"\x01" * 67).decode()
+    answer = member.post(f"/tenders/{tender.public_id}/share", {"share": not_a_share})
+    assert answer.status_code == 422  # not the member's own share: refused by its digest
+    assert Tender.objects.get(pk=tender.pk).opened_at is None
+
+
+def test_a_contract_signature_that_does_not_verify_is_refused(market: Market) -> None:
+    callers = _callers(market)
+    tender = market.tender(
+        Procedure.SINGLE_SOURCE, lots=1, single_supplier=market.bidders[0].supplier
+    )
+    bid_submit(tender=tender, supplier=market.bidders[0].supplier, prices={1: 100_00},
+               account=market.bidders[0].account)  # fmt: skip
+    wait_until(tender.tender_end)
+    tenders_advance()
+    award = Tender.objects.get(pk=tender.pk).awards.get()
+    assert (
+        callers["buyer"].post(f"/awards/{award.public_id}/qualify", {"qualified": True}).status_code
+        == 200
+    )
+    contract = Contract.objects.get(award=award)
+    for signature in ("garbage.that.is-long", sign(market.bidders[0].signer, "other terms")):
+        answer = callers["buyer"].post(
+            f"/contracts/{contract.public_id}/sign", {"signature": signature}
+        )
+        assert answer.status_code == 422, answer.content
+    assert Contract.objects.get(pk=contract.pk).buyer_signature == ""
