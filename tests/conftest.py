@@ -24,7 +24,6 @@ from qyzmet.identity.services import (
     staff_account_create,
     token_create,
 )
-from qyzmet.procurement.services import seal_cache_clear
 from qyzmet.trust.authority import TrustSetup, trust_init
 from tests import factories
 
@@ -58,8 +57,7 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 @pytest.fixture(autouse=True)
 def _crossborder_node_forgotten() -> None:
     """Each test's PKI is its own: seals kept by an earlier test are not."""
-    node_caches_clear()
-    seal_cache_clear()
+    node_caches_clear()  # the platform's kept seals too
 
 
 @pytest.fixture(autouse=True)

@@ -26,7 +26,7 @@ from qyzmet.trust.authority import (
     Subject,
     ca_certificate,
     platform_seal_ensure,
-    signing_identity,
+    signing_identity_kept,
     x509_of,
 )
 from qyzmet.trust.models import Certificate, Purpose
@@ -62,11 +62,6 @@ def _node_subject() -> Subject:
     )
 
 
-@lru_cache(maxsize=4)
-def _signer_of(certificate_sha256: str) -> SigningIdentity:
-    return signing_identity(Certificate.objects.get(sha256=certificate_sha256))
-
-
 _seal: tuple[float, str] | None = None  # (when looked up, monotonic; the seal's SHA-256)
 
 
@@ -78,7 +73,7 @@ def own_signer() -> SigningIdentity:
     now = time.monotonic()
     if _seal is None or now - _seal[0] > SEAL_RECHECK:
         _seal = (now, platform_seal_ensure(agency=None, subject=_node_subject()).sha256)
-    return _signer_of(_seal[1])
+    return signing_identity_kept(_seal[1])
 
 
 def node_caches_clear() -> None:
@@ -86,7 +81,7 @@ def node_caches_clear() -> None:
     global _seal
     _seal = None
     _own_organisation.cache_clear()
-    _signer_of.cache_clear()
+    signing_identity_kept.cache_clear()
 
 
 def own_trust_list() -> bytes:

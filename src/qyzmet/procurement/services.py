@@ -13,7 +13,6 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
@@ -54,9 +53,8 @@ from qyzmet.procurement.sealed_bids import (
 )
 from qyzmet.registries.models import LegalEntityStatus
 from qyzmet.registries.selectors import legal_entity_of
-from qyzmet.trust.authority import seal_certificate_ensure, signing_identity
+from qyzmet.trust.authority import seal_certificate_ensure, signing_identity_kept
 from qyzmet.trust.jws import canonical_json, jws_sign
-from qyzmet.trust.models import Certificate
 from qyzmet.trust.signer import SigningIdentity
 from qyzmet.trust.timestamps import timestamp_token
 
@@ -78,19 +76,9 @@ def operator_agency() -> Agency:
     return agency
 
 
-@lru_cache(maxsize=8)
-def _signer_of(certificate_sha256: str) -> SigningIdentity:
-    return signing_identity(Certificate.objects.get(sha256=certificate_sha256))
-
-
-def seal_cache_clear() -> None:
-    """Forget the kept seals (tests that start from a new PKI call it)."""
-    _signer_of.cache_clear()
-
-
 def agency_signer(agency: Agency) -> SigningIdentity:
     """The agency's seal, with its unsealed key kept in this process."""
-    return _signer_of(seal_certificate_ensure(agency=agency).sha256)
+    return signing_identity_kept(seal_certificate_ensure(agency=agency).sha256)
 
 
 def signed(payload: Mapping[str, object], agency: Agency) -> tuple[bytes, str]:

@@ -126,6 +126,15 @@ def signing_identity(certificate: Certificate) -> SigningIdentity:
     )
 
 
+@lru_cache(maxsize=32)
+def signing_identity_kept(certificate_sha256: str) -> SigningIdentity:
+    """:func:`signing_identity` of a platform-held certificate, kept in this process (its
+    key unsealed once): for seals that sign on every request (a node's envelopes, bid
+    receipts). Callers look the current certificate up themselves, so a renewed seal is a
+    new entry. Tests that start from a new PKI call ``signing_identity_kept.cache_clear()``."""
+    return signing_identity(Certificate.objects.get(sha256=certificate_sha256))
+
+
 # --- keys ------------------------------------------------------------------------------
 
 
